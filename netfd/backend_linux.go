@@ -1,0 +1,69 @@
+//go:build linux
+
+package netfd
+
+import "golang.org/x/sys/unix"
+
+// A driver runs the blocking-style operations of an FD on one kind of kernel
+// interface. The FD owns what is common to every driver: the descriptor's
+// lifetime (reference count and closing flag), the serialization of
+// concurrent reads and of concurrent writes, and the deadlines. A driver
+// owns the waiting: how an operation that cannot complete now is parked, and
+// how it is woken.
+//
+// Every driver must provide:
+//
+//	name() Backend
+//		Returns the backend the driver implements.
+//
+//	open(fd *FD) error
+//		Prepares per-descriptor state for fd, a non-blocking socket. Called
+//		once, before any other method sees fd. On error the FD closes Sysfd.
+//
+//	read(fd *FD, p []byte) (int, error)
+//		Reads at most len(p) > 0 bytes, blocking until some arrive, the
+//		peer shuts down (0, nil), or an error occurs. Called with the read
+//		lock held.
+//
+//	write(fd *FD, p []byte) (int, error)
+//		Writes p, blocking until all of it was accepted by the kernel or an
+//		error occurs; returns how much was written. Called with the write
+//		lock held.
+//
+//	accept(fd *FD) (int, unix.Sockaddr, error)
+//		Accepts one connection as a non-blocking, close-on-exec descriptor.
+//		Called with the read lock held.
+//
+//	connect(fd *FD, sa unix.Sockaddr) error
+//		Connects fd to sa, blocking until the connection is established or
+//		has failed. Called before fd is visible to any other goroutine,
+//		with the write deadline as the dial deadline.
+//
+//	wait(fd *FD, mode int) error
+//		Blocks until fd may be ready for mode ('r' or 'w'), for RawConn.
+//
+//	wake(fd *FD, mode int)
+//		Interrupts the operation blocked in mode: its deadline expired or
+//		fd is closing. Both conditions are published in fd before wake is
+//		called; a blocked operation must observe them and return
+//		os.ErrDeadlineExceeded or net.ErrClosed. wake may be called at any
+//		time, from any goroutine, also when nothing is blocked.
+//
+//	close(fd *FD) error
+//		Releases per-descriptor state and closes Sysfd. Called exactly once,
+//		after the last operation on fd has returned.
+//
+// Operations return bare errors (unix.Errno, net.ErrClosed,
+// os.ErrDeadlineExceeded); the Conn and Listener wrap them as the net
+// package does.
+type driver interface {
+	name() Backend
+	open(fd *FD) error
+	read(fd *FD, p []byte) (int, error)
+	write(fd *FD, p []byte) (int, error)
+	accept(fd *FD) (int, unix.Sockaddr, error)
+	connect(fd *FD, sa unix.Sockaddr) error
+	wait(fd *FD, mode int) error
+	wake(fd *FD, mode int)
+	close(fd *FD) error
+}

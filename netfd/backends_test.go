@@ -1,0 +1,177 @@
+package netfd_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// A backend is one implementation of listen and dial under test: std's net
+// package as the reference, or a netfd backend.
+type backend struct {
+	name string
+	nb   netfd.Backend // "" for std
+}
+
+func (b backend) std() bool { return b.nb == "" }
+
+// Listen listens on network at address.
+func (b backend) Listen(network, address string) (net.Listener, error) {
+	if b.std() {
+		return net.Listen(network, address)
+	}
+	lc := netfd.ListenConfig{Backend: b.nb}
+	return lc.Listen(context.Background(), network, address)
+}
+
+// DialContext connects with the dial timeout d (0: none).
+func (b backend) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if b.std() {
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
+	d := netfd.Dialer{Backend: b.nb}
+	return d.DialContext(ctx, network, address)
+}
+
+// Dial connects without a deadline.
+func (b backend) Dial(network, address string) (net.Conn, error) {
+	return b.DialContext(context.Background(), network, address)
+}
+
+// allBackends is every backend a behaviour test runs on.
+var allBackends = []backend{
+	{name: "std"},
+	{name: "epoll", nb: netfd.Epoll},
+	{name: "uring", nb: netfd.Uring},
+}
+
+// run runs f once per backend as parallel subtests, then checks that no file
+// descriptor and no goroutine outlived them. A backend that cannot run here
+// is skipped with the reason; CI treats a skipped uring subtest as a failure.
+func run(t *testing.T, f func(t *testing.T, b backend)) {
+	t.Helper()
+	fds, gs := countFDs(t), runtime.NumGoroutine()
+	t.Cleanup(func() { checkLeaks(t, fds, gs) })
+	for _, b := range allBackends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			if !b.std() {
+				if _, err := netfd.Resolve(b.nb); err != nil {
+					t.Skipf("backend %s unavailable: %v", b.name, err)
+				}
+			}
+			f(t, b)
+		})
+	}
+}
+
+// checkLeaks waits a bounded time for goroutines and descriptors to go back
+// to what they were before the test, and fails with what is left if not.
+func checkLeaks(t *testing.T, fds, gs int) {
+	if t.Failed() {
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		nf, ng := countFDs(t), runtime.NumGoroutine()
+		if nf <= fds && ng <= gs {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("leak: %d fds (was %d), %d goroutines (was %d):\n%s", nf, fds, ng, gs, buf)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing the test
+	}
+}
+
+func countFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestMain starts every backend's shared machinery (poller goroutines, rings)
+// before any leak baseline is taken.
+func TestMain(m *testing.M) {
+	for _, b := range allBackends {
+		if b.std() {
+			continue
+		}
+		if _, err := netfd.Resolve(b.nb); err != nil {
+			fmt.Fprintf(os.Stderr, "netfd: backend %s unavailable: %v\n", b.name, err)
+			continue
+		}
+		ln, err := b.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "warm-up %s: %v\n", b.name, err)
+			os.Exit(1)
+		}
+		ln.Close()
+	}
+	os.Exit(m.Run())
+}
+
+// tcpPair returns both ends of a loopback TCP connection on b.
+func tcpPair(t *testing.T, b backend) (client, server net.Conn) {
+	t.Helper()
+	return pair(t, b, "tcp", "127.0.0.1:0")
+}
+
+// pair returns both ends of a connection on network; both are closed when the
+// test ends.
+func pair(t *testing.T, b backend, network, address string) (client, server net.Conn) {
+	t.Helper()
+	ln, err := b.Listen(network, address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- result{c, err}
+	}()
+	client, err = b.Dial(network, ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-ch
+	if r.err != nil {
+		client.Close()
+		t.Fatal(r.err)
+	}
+	t.Cleanup(func() { client.Close(); r.c.Close() })
+	return client, r.c
+}
+
+// unixPath returns a fresh socket path in the test's temporary directory.
+func unixPath(t *testing.T) string {
+	p := t.TempDir() + "/s"
+	if len(p) > 100 { // sun_path is 108 bytes
+		f, err := os.CreateTemp("", "rn")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p = f.Name()
+		f.Close()
+		os.Remove(p)
+		t.Cleanup(func() { os.Remove(p) })
+	}
+	return strings.TrimSpace(p)
+}

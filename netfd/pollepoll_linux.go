@@ -1,0 +1,356 @@
+package netfd
+
+import (
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ringnet/ringnet/epoll"
+	"golang.org/x/sys/unix"
+)
+
+// The epoll driver: every socket is registered once, edge-triggered, for
+// input and output. An operation tries its syscall; on EAGAIN it parks on the
+// FD's pollDesc until the poller sees a new edge, a deadline passes or Close
+// begins.
+//
+// The poller is one goroutine that waits for the epoll descriptor through the
+// Go runtime's own netpoller (an epoll fd is itself pollable), so no OS
+// thread is held blocked in epoll_wait: docs/design.md has the measurements.
+
+// A waiter is one direction of a pollDesc. state moves between:
+//
+//	pdNil   nothing happened since the last syscall
+//	pdReady an edge arrived: the next syscall may succeed
+//	pdWait  a goroutine is parked on ch
+//
+// Readiness is a sticky token: it is consumed before the syscall, never after
+// EAGAIN, so an edge that arrives while the syscall runs is not lost. Only the
+// goroutine that moves pdWait→pdNil sends on ch, so every park gets exactly
+// one wake-up and ch never holds a stale one.
+type waiter struct {
+	state atomic.Uint32
+	ch    chan struct{} // cap 1
+}
+
+const (
+	pdNil uint32 = iota
+	pdReady
+	pdWait
+)
+
+// consume clears a readiness token before a syscall.
+func (w *waiter) consume() { w.state.CompareAndSwap(pdReady, pdNil) }
+
+// park blocks until a readiness token is available (and consumes it), or the
+// FD is closing, or the deadline dl has expired.
+func (w *waiter) park(fd *FD, dl *deadline) error {
+	for {
+		if w.state.CompareAndSwap(pdReady, pdNil) {
+			return nil
+		}
+		if err := interrupted(fd, dl); err != nil {
+			return err
+		}
+		if !w.state.CompareAndSwap(pdNil, pdWait) {
+			continue // a token arrived
+		}
+		// Close and deadline expiry publish their flag before waking; recheck
+		// after publishing pdWait so that one of the two sides sees the other.
+		if interrupted(fd, dl) != nil && w.state.CompareAndSwap(pdWait, pdNil) {
+			continue
+		}
+		<-w.ch // the waker took the token, if there was one
+		return interrupted(fd, dl)
+	}
+}
+
+func interrupted(fd *FD, dl *deadline) error {
+	if fd.closing() {
+		return errClosing
+	}
+	if dl.expired() {
+		return errDeadline
+	}
+	return nil
+}
+
+// notify wakes the parked goroutine, if any. ready leaves a token when no one
+// is parked (an edge); without it the call only interrupts (close, deadline).
+func (w *waiter) notify(ready bool) {
+	for {
+		switch w.state.Load() {
+		case pdWait:
+			if w.state.CompareAndSwap(pdWait, pdNil) {
+				select {
+				case w.ch <- struct{}{}:
+				default:
+				}
+				return
+			}
+		case pdNil:
+			if !ready || w.state.CompareAndSwap(pdNil, pdReady) {
+				return
+			}
+		default: // pdReady
+			return
+		}
+	}
+}
+
+// pollDesc is the epoll driver's per-FD state.
+type pollDesc struct {
+	token epoll.Token
+	r, w  waiter
+}
+
+// epollDriver owns one epoll instance and the table that maps the slot in
+// each event's token back to its FD.
+type epollDriver struct {
+	p     *epoll.Poller
+	table slotTable
+	gen   atomic.Uint32
+	file  *os.File // the epoll fd as the runtime poller sees it; keeps it open
+}
+
+var defaultEpoll = sync.OnceValues(func() (*epollDriver, error) {
+	return newEpollDriver(pollerRuntime)
+})
+
+// How the poller goroutine waits; see docs/design.md.
+const (
+	pollerRuntime = iota // through the Go runtime's netpoller
+	pollerThread         // blocking epoll_wait on a locked OS thread
+)
+
+func newEpollDriver(mode int) (*epollDriver, error) {
+	p, err := epoll.New()
+	if err != nil {
+		return nil, err
+	}
+	d := &epollDriver{p: p}
+	switch mode {
+	case pollerThread:
+		go d.runThread()
+	default:
+		if err := unix.SetNonblock(p.Fd(), true); err != nil {
+			p.Close()
+			return nil, os.NewSyscallError("fcntl", err)
+		}
+		d.file = os.NewFile(uintptr(p.Fd()), "epoll")
+		rc, err := d.file.SyscallConn()
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		go d.runNested(rc)
+	}
+	return d, nil
+}
+
+// runNested drains the epoll fd without blocking and lets the runtime poller
+// park this goroutine until the epoll fd becomes readable again.
+func (d *epollDriver) runNested(rc interface {
+	Read(func(uintptr) bool) error
+}) {
+	events := make([]epoll.Event, 256)
+	for {
+		rc.Read(func(uintptr) bool {
+			for {
+				n, _ := d.p.Wait(events, 0)
+				d.dispatch(events[:n])
+				if n < len(events) {
+					return false
+				}
+			}
+		})
+	}
+}
+
+// runThread blocks in epoll_wait on a locked OS thread.
+func (d *epollDriver) runThread() {
+	runtime.LockOSThread()
+	events := make([]epoll.Event, 256)
+	for {
+		n, _ := d.p.Wait(events, -1)
+		d.dispatch(events[:n])
+	}
+}
+
+func (d *epollDriver) dispatch(events []epoll.Event) {
+	for i := range events {
+		ev := &events[i]
+		fd := d.table.get(ev.Token().Slot())
+		if fd == nil || fd.pd.token != ev.Token() {
+			continue // closed since; the slot may hold a newer FD
+		}
+		if ev.Readable() {
+			fd.pd.r.notify(true)
+		}
+		if ev.Writable() {
+			fd.pd.w.notify(true)
+		}
+	}
+}
+
+func (d *epollDriver) name() Backend { return Epoll }
+
+func (d *epollDriver) open(fd *FD) error {
+	fd.pd.r.ch = make(chan struct{}, 1)
+	fd.pd.w.ch = make(chan struct{}, 1)
+	slot := d.table.alloc()
+	fd.pd.token = epoll.MakeToken(slot, d.gen.Add(1))
+	d.table.set(slot, fd)
+	if err := d.p.Add(fd.Sysfd, fd.pd.token); err != nil {
+		d.table.free(slot)
+		return err
+	}
+	return nil
+}
+
+func (d *epollDriver) close(fd *FD) error {
+	d.p.Delete(fd.Sysfd)
+	d.table.free(fd.pd.token.Slot())
+	return closeErr(unix.Close(fd.Sysfd))
+}
+
+func (d *epollDriver) wake(fd *FD, mode int) {
+	if mode == 'r' {
+		fd.pd.r.notify(false)
+	} else {
+		fd.pd.w.notify(false)
+	}
+}
+
+func (d *epollDriver) wait(fd *FD, mode int) error {
+	if mode == 'r' {
+		return fd.pd.r.park(fd, &fd.rdl)
+	}
+	return fd.pd.w.park(fd, &fd.wdl)
+}
+
+func (d *epollDriver) read(fd *FD, p []byte) (int, error) {
+	if fd.rdrained {
+		// The last read emptied the socket and no edge has been consumed
+		// since: skip the read that would return EAGAIN.
+		fd.rdrained = false
+		if err := fd.pd.r.park(fd, &fd.rdl); err != nil {
+			return 0, err
+		}
+	}
+	for {
+		fd.pd.r.consume()
+		n, err := unix.Read(fd.Sysfd, p)
+		switch err {
+		case nil:
+			fd.rdrained = n > 0 && n < len(p)
+			return n, nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			if err := fd.pd.r.park(fd, &fd.rdl); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		return 0, os.NewSyscallError("read", err)
+	}
+}
+
+func (d *epollDriver) write(fd *FD, p []byte) (int, error) {
+	var nn int
+	for {
+		max := len(p)
+		if max-nn > maxRW {
+			max = nn + maxRW
+		}
+		fd.pd.w.consume()
+		n, err := unix.Write(fd.Sysfd, p[nn:max])
+		if n > 0 {
+			nn += n
+		}
+		if nn == len(p) {
+			return nn, nil
+		}
+		switch err {
+		case nil:
+			if n == 0 {
+				return nn, errUnexpectedEOF
+			}
+		case unix.EINTR:
+		case unix.EAGAIN:
+			if err := fd.pd.w.park(fd, &fd.wdl); err != nil {
+				return nn, err
+			}
+		default:
+			return nn, os.NewSyscallError("write", err)
+		}
+	}
+}
+
+func (d *epollDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
+	for {
+		fd.pd.r.consume()
+		nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+			return nfd, sa, nil
+		case unix.EINTR, unix.ECONNABORTED:
+			continue // the peer went away before we took it: next one
+		case unix.EAGAIN:
+			if err := fd.pd.r.park(fd, &fd.rdl); err != nil {
+				return -1, nil, err
+			}
+			continue
+		}
+		return -1, nil, os.NewSyscallError("accept4", err)
+	}
+}
+
+func (d *epollDriver) connect(fd *FD, sa unix.Sockaddr) error {
+	switch err := unix.Connect(fd.Sysfd, sa); err {
+	case nil, unix.EISCONN:
+		return nil
+	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+	default:
+		return os.NewSyscallError("connect", err)
+	}
+	for {
+		if err := fd.pd.w.park(fd, &fd.wdl); err != nil {
+			return err
+		}
+		if done, err := connectResult(fd.Sysfd); done {
+			return err
+		}
+	}
+}
+
+// connectResult reads SO_ERROR after a non-blocking connect became writable.
+// done is false when the wake-up was spurious and the caller should wait on.
+func connectResult(sysfd int) (done bool, err error) {
+	nerr, err := unix.GetsockoptInt(sysfd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return true, os.NewSyscallError("getsockopt", err)
+	}
+	switch e := unix.Errno(nerr); e {
+	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+		return false, nil
+	case unix.EISCONN:
+		return true, nil
+	case 0:
+		if _, err := unix.Getpeername(sysfd); err == nil {
+			return true, nil
+		}
+		return false, nil
+	default:
+		return true, os.NewSyscallError("connect", e)
+	}
+}
+
+func closeErr(err error) error {
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
+}
