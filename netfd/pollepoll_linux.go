@@ -112,11 +112,17 @@ type epollDriver struct {
 	table slotTable
 	gen   atomic.Uint32
 	file  *os.File // the epoll fd as the runtime poller sees it; keeps it open
+	spin  int      // rounds of Gosched + epoll_wait(0) before parking
 }
 
-var defaultEpoll = sync.OnceValues(func() (*epollDriver, error) {
-	return newEpollDriver(pollerRuntime)
-})
+var (
+	defaultEpoll = sync.OnceValues(func() (*epollDriver, error) {
+		return newEpollDriver(pollerRuntime)
+	})
+	epollThread = sync.OnceValues(func() (*epollDriver, error) {
+		return newEpollDriver(pollerThread)
+	})
+)
 
 // How the poller goroutine waits; see docs/design.md.
 const (
@@ -124,12 +130,16 @@ const (
 	pollerThread         // blocking epoll_wait on a locked OS thread
 )
 
+// spinRounds is how many rounds of Gosched + epoll_wait(0) the poller makes
+// before it parks; see docs/design.md.
+var spinRounds = 0
+
 func newEpollDriver(mode int) (*epollDriver, error) {
 	p, err := epoll.New()
 	if err != nil {
 		return nil, err
 	}
-	d := &epollDriver{p: p}
+	d := &epollDriver{p: p, spin: spinRounds}
 	switch mode {
 	case pollerThread:
 		go d.runThread()
@@ -157,12 +167,21 @@ func (d *epollDriver) runNested(rc interface {
 	events := make([]epoll.Event, 256)
 	for {
 		rc.Read(func(uintptr) bool {
+			idle := 0
 			for {
 				n, _ := d.p.Wait(events, 0)
 				d.dispatch(events[:n])
-				if n < len(events) {
+				if n == len(events) {
+					continue
+				}
+				if n > 0 {
+					idle = 0
+				}
+				if idle >= d.spin {
 					return false
 				}
+				idle++
+				runtime.Gosched()
 			}
 		})
 	}

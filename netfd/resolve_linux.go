@@ -15,7 +15,13 @@ func resolve(b Backend) (Backend, error) {
 	return "", errBackend(b)
 }
 
+// testDrivers holds extra backends that tests compare (export_test.go).
+var testDrivers map[Backend]func() (driver, error)
+
 func driverFor(b Backend) (driver, error) {
+	if f, ok := testDrivers[b]; ok {
+		return f()
+	}
 	rb, err := resolve(b)
 	if err != nil {
 		return nil, err

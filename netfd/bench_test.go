@@ -1,0 +1,124 @@
+package netfd_test
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// benchBackends are compared in one run: std is the reference.
+var benchBackends = []backend{
+	{name: "std"},
+	{name: "epoll", nb: netfd.Epoll},
+	{name: "epoll-thread", nb: netfd.EpollThread},
+	{name: "uring", nb: netfd.Uring},
+}
+
+func forBenchBackends(b *testing.B, f func(b *testing.B, be backend)) {
+	for _, be := range benchBackends {
+		b.Run(be.name, func(b *testing.B) {
+			if !be.std() {
+				if _, err := netfd.Resolve(be.nb); err != nil && be.nb != netfd.EpollThread {
+					b.Skipf("%s: %v", be.name, err)
+				}
+			}
+			f(b, be)
+		})
+	}
+}
+
+// echoServer accepts on ln and echoes every connection until it closes.
+func echoServer(ln net.Listener, size int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, size)
+				for {
+					if _, err := io.ReadFull(c, buf); err != nil {
+						return
+					}
+					if _, err := c.Write(buf); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return &wg
+}
+
+// benchEcho runs b.N round trips of size bytes spread over conns connections.
+func benchEcho(b *testing.B, be backend, conns, size int) {
+	ln, err := be.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := echoServer(ln, size)
+	clients := make([]net.Conn, conns)
+	for i := range clients {
+		if clients[i], err = be.Dial("tcp", ln.Addr().String()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next sync.WaitGroup
+	work := make(chan int, conns)
+	per, extra := b.N/conns, b.N%conns
+	for i := range conns {
+		n := per
+		if i < extra {
+			n++
+		}
+		work <- n
+	}
+	close(work)
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for _, c := range clients {
+		next.Add(1)
+		go func() {
+			defer next.Done()
+			buf := make([]byte, size)
+			for range <-work {
+				if _, err := c.Write(buf); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	next.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rt/s")
+	for _, c := range clients {
+		c.Close()
+	}
+	ln.Close()
+	srv.Wait()
+}
+
+// BenchmarkPingPong is the latency of one 64 B round trip on one connection.
+func BenchmarkPingPong(b *testing.B) {
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, 1, 64) })
+}
+
+// BenchmarkEcho256 is the throughput of 256 connections echoing 1 KiB.
+func BenchmarkEcho256(b *testing.B) {
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, 256, 1024) })
+}
