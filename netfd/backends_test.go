@@ -31,7 +31,7 @@ func (b backend) Listen(network, address string) (net.Listener, error) {
 	return lc.Listen(context.Background(), network, address)
 }
 
-// DialContext connects with the dial timeout d (0: none).
+// DialContext connects, bounded by ctx.
 func (b backend) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	if b.std() {
 		var d net.Dialer
@@ -39,6 +39,16 @@ func (b backend) DialContext(ctx context.Context, network, address string) (net.
 	}
 	d := netfd.Dialer{Backend: b.nb}
 	return d.DialContext(ctx, network, address)
+}
+
+// DialWith connects as std's d would: its Timeout, LocalAddr and KeepAlive
+// carry over to a netfd.Dialer, so one test body configures both.
+func (b backend) DialWith(ctx context.Context, d net.Dialer, network, address string) (net.Conn, error) {
+	if b.std() {
+		return d.DialContext(ctx, network, address)
+	}
+	nd := netfd.Dialer{Backend: b.nb, Timeout: d.Timeout, LocalAddr: d.LocalAddr, KeepAlive: d.KeepAlive}
+	return nd.DialContext(ctx, network, address)
 }
 
 // Dial connects without a deadline.

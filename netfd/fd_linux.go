@@ -40,6 +40,7 @@ type FD struct {
 	rdrained bool
 
 	pd pollDesc // the epoll driver's state
+	u  uringFD  // the io_uring driver's state
 }
 
 const refClosing = 1 << 63

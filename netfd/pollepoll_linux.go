@@ -109,7 +109,7 @@ type pollDesc struct {
 // each event's token back to its FD.
 type epollDriver struct {
 	p     *epoll.Poller
-	table slotTable
+	table slotTable[FD]
 	gen   atomic.Uint32
 	file  *os.File // the epoll fd as the runtime poller sees it; keeps it open
 	spin  int      // rounds of Gosched + epoll_wait(0) before parking

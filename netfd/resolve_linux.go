@@ -1,19 +1,57 @@
 package netfd
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+)
 
-// resolve maps b to the backend that will run, and driverFor to its driver.
+// resolve maps b to the backend that will run. Auto (and "") is io_uring
+// when it works here, else epoll; the environment variable RINGNET_BACKEND
+// (epoll or uring) overrides what Auto picks for the whole process.
 func resolve(b Backend) (Backend, error) {
 	switch b {
 	case Auto, "":
-		return Epoll, nil
+		return autoBackend()
 	case Epoll:
 		return Epoll, nil
 	case Uring:
-		return "", fmt.Errorf("%w: not built yet; use epoll", ErrUringUnavailable)
+		if _, err := defaultUring(); err != nil {
+			return "", err
+		}
+		return Uring, nil
 	}
 	return "", errBackend(b)
 }
+
+// resolveAuto decides once per process and logs one line if io_uring is
+// unusable and Auto falls back to epoll.
+var autoBackend = sync.OnceValues(func() (Backend, error) {
+	switch env := Backend(os.Getenv("RINGNET_BACKEND")); env {
+	case "", Auto:
+	case Epoll:
+		return Epoll, nil
+	case Uring:
+		if _, err := defaultUring(); err != nil {
+			return "", err
+		}
+		return Uring, nil
+	default:
+		return "", fmt.Errorf("RINGNET_BACKEND=%s: %w", env, errBackend(env))
+	}
+	_, err := defaultUring()
+	if err == nil {
+		return Uring, nil
+	}
+	var se *errUringSetup
+	if errors.As(err, &se) && se.fallback() {
+		slog.Warn("ringnet: io_uring unavailable, using epoll", "reason", se.reason)
+		return Epoll, nil
+	}
+	return "", err
+})
 
 // testDrivers holds extra backends that tests compare (export_test.go).
 var testDrivers map[Backend]func() (driver, error)
@@ -29,6 +67,8 @@ func driverFor(b Backend) (driver, error) {
 	switch rb {
 	case Epoll:
 		return defaultEpoll()
+	case Uring:
+		return defaultUring()
 	}
 	return nil, errBackend(rb)
 }

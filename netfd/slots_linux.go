@@ -6,11 +6,11 @@ import (
 )
 
 // slotTable maps small integers (the slot in an event's token or a
-// completion's user_data) to FDs. Lookups are lock-free, so the poller never
+// completion's user_data) to FDs or in-flight operations. Lookups are lock-free, so the poller never
 // contends with goroutines opening and closing descriptors; alloc and free
 // take a mutex. Pages are allocated on first use and never freed.
-type slotTable struct {
-	pages [slotPages]atomic.Pointer[slotPage]
+type slotTable[T any] struct {
+	pages [slotPages]atomic.Pointer[slotPage[T]]
 
 	mu       sync.Mutex // guards freeList and next
 	freeList []uint32
@@ -22,9 +22,9 @@ const (
 	slotPages    = 16384 // 16M descriptors
 )
 
-type slotPage [slotPageSize]atomic.Pointer[FD]
+type slotPage[T any] [slotPageSize]atomic.Pointer[T]
 
-func (t *slotTable) get(slot uint32) *FD {
+func (t *slotTable[T]) get(slot uint32) *T {
 	page := t.pages[(slot/slotPageSize)%slotPages].Load()
 	if page == nil {
 		return nil
@@ -34,7 +34,7 @@ func (t *slotTable) get(slot uint32) *FD {
 
 // alloc reserves a slot; set publishes an FD in it. Everything the poller
 // reads from the FD must be written before set.
-func (t *slotTable) alloc() uint32 {
+func (t *slotTable[T]) alloc() uint32 {
 	t.mu.Lock()
 	var slot uint32
 	if n := len(t.freeList); n > 0 {
@@ -46,18 +46,18 @@ func (t *slotTable) alloc() uint32 {
 	}
 	page := t.pages[slot/slotPageSize].Load()
 	if page == nil {
-		page = new(slotPage)
+		page = new(slotPage[T])
 		t.pages[slot/slotPageSize].Store(page)
 	}
 	t.mu.Unlock()
 	return slot
 }
 
-func (t *slotTable) set(slot uint32, fd *FD) {
-	t.pages[slot/slotPageSize].Load()[slot%slotPageSize].Store(fd)
+func (t *slotTable[T]) set(slot uint32, v *T) {
+	t.pages[slot/slotPageSize].Load()[slot%slotPageSize].Store(v)
 }
 
-func (t *slotTable) free(slot uint32) {
+func (t *slotTable[T]) free(slot uint32) {
 	t.pages[slot/slotPageSize].Load()[slot%slotPageSize].Store(nil)
 	t.mu.Lock()
 	t.freeList = append(t.freeList, slot)

@@ -99,3 +99,16 @@ func (r *Ring) enter(toSubmit, minComplete, flags uint32, arg *getEventsArg) (in
 		return n, nil
 	}
 }
+
+// FlushSQ publishes the SQEs handed out by GetSQE so far, without entering
+// the kernel, and returns how many SQEs the kernel has not consumed yet.
+// A caller that lets one goroutine call Enter for SQEs that several others
+// queued publishes with FlushSQ under its SQ lock and enters outside it.
+// FlushSQ corresponds to liburing's internal __io_uring_flush_sq.
+func (r *Ring) FlushSQ() uint32 { return r.flushSQ() }
+
+// CQNeedsEnter reports whether completions wait inside the kernel (its
+// overflow list, or task work with SetupTaskrunFlag) so that an Enter with
+// EnterGetEvents is needed to see them. It corresponds to liburing's
+// internal cq_ring_needs_enter.
+func (r *Ring) CQNeedsEnter() bool { return r.cqNeedsEnter() }

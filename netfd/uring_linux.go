@@ -1,0 +1,273 @@
+package netfd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/ringnet/ringnet/ring"
+	"golang.org/x/sys/unix"
+)
+
+// The io_uring driver: every blocking operation is one SQE; the goroutine
+// that submitted it waits on its uop until the reaper delivers the CQE.
+//
+// Submission: a goroutine fills an SQE under sqmu and publishes it
+// (FlushSQ), then calls flush, in which at most one goroutine at a time runs
+// io_uring_enter for every SQE published so far; SQEs published while that
+// enter runs ride along with the next round. Many goroutines, few enters.
+//
+// Completion: an eventfd registered with the ring becomes readable when
+// CQEs are posted; the reaper is an ordinary goroutine that waits for it
+// through the Go runtime's netpoller (no OS thread blocked in
+// io_uring_enter), drains the CQ in batches and wakes each op's goroutine.
+//
+// docs/design.md has the measurements behind both choices.
+type uringDriver struct {
+	r *ring.Ring
+
+	sqmu    sync.Mutex   // guards the SQ side of r
+	queued  atomic.Int64 // SQEs published and not yet entered
+	flushMu atomic.Bool  // held by the goroutine running io_uring_enter
+
+	ops slotTable[uop] // in-flight operations by the slot in user_data
+	gen atomic.Uint32
+
+	efd  *os.File // the eventfd registered with r, as the runtime poller sees it
+	cqes []*ring.CQE
+}
+
+// uringEntries is the SQ size; the CQ is larger because every connection can
+// have a read and a write in flight, and the kernel keeps overflowing CQEs
+// in a list we flush (see reap).
+const (
+	uringEntries   = 4096
+	uringCQEntries = 65536
+)
+
+// udIgnore marks SQEs whose completion nobody waits for (cancels).
+const udIgnore = ^uint64(0)
+
+// uringFlags are the setup flags; COOP_TASKRUN is measured in docs/design.md.
+var uringFlags uint32 = ring.SetupCQSize | ring.SetupSubmitAll | ring.SetupCoopTaskrun | ring.SetupTaskrunFlag
+
+// The ops the driver needs; Auto falls back to epoll if one is missing.
+var uringOps = []struct {
+	op   uint8
+	name string
+}{
+	{ring.OpRecv, "recv"}, {ring.OpSend, "send"}, {ring.OpAccept, "accept"},
+	{ring.OpConnect, "connect"}, {ring.OpAsyncCancel, "async_cancel"},
+	{ring.OpPollAdd, "poll_add"},
+}
+
+var defaultUring = sync.OnceValues(func() (*uringDriver, error) { return newUringDriver(uringFlags) })
+
+// errUringSetup explains why io_uring cannot be used here.
+type errUringSetup struct {
+	reason string
+	err    error
+}
+
+func (e *errUringSetup) Error() string {
+	return fmt.Sprintf("%v: %s", ErrUringUnavailable, e.reason)
+}
+func (e *errUringSetup) Unwrap() []error { return []error{ErrUringUnavailable, e.err} }
+
+// fallback reports whether err means "this machine has no usable io_uring"
+// (so Auto may use epoll) rather than a real failure.
+func (e *errUringSetup) fallback() bool {
+	return errors.Is(e.err, unix.ENOSYS) || errors.Is(e.err, unix.EPERM) ||
+		errors.Is(e.err, unix.EINVAL) || errors.Is(e.err, errMissingOp) ||
+		errors.Is(e.err, unix.EACCES)
+}
+
+var errMissingOp = errors.New("missing io_uring op")
+
+func newUringDriver(flags uint32) (*uringDriver, error) {
+	r, err := ring.New(uringEntries, &ring.Params{Flags: flags, CQEntries: uringCQEntries})
+	if err != nil {
+		return nil, &errUringSetup{reason: setupReason(err), err: err}
+	}
+	if err := probeOps(r); err != nil {
+		r.Close()
+		return nil, err
+	}
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		r.Close()
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	if err := r.RegisterEventFD(efd); err != nil {
+		unix.Close(efd)
+		r.Close()
+		return nil, err
+	}
+	d := &uringDriver{r: r, efd: os.NewFile(uintptr(efd), "io_uring-eventfd"), cqes: make([]*ring.CQE, 256)}
+	rc, err := d.efd.SyscallConn()
+	if err != nil {
+		d.efd.Close()
+		r.Close()
+		return nil, err
+	}
+	go d.reap(rc)
+	return d, nil
+}
+
+func setupReason(err error) string {
+	switch {
+	case errors.Is(err, unix.ENOSYS):
+		return "io_uring_setup: ENOSYS (kernel without io_uring)"
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		if b, rerr := os.ReadFile("/proc/sys/kernel/io_uring_disabled"); rerr == nil && strings.TrimSpace(string(b)) != "0" {
+			return "io_uring_setup: EPERM (kernel.io_uring_disabled=" + strings.TrimSpace(string(b)) + ")"
+		}
+		return "io_uring_setup: EPERM (blocked, e.g. by a seccomp profile)"
+	case errors.Is(err, unix.EINVAL):
+		return "io_uring_setup: EINVAL (kernel too old for the setup flags)"
+	}
+	return err.Error()
+}
+
+func probeOps(r *ring.Ring) error {
+	p, err := r.Probe()
+	if err != nil {
+		return &errUringSetup{reason: "probe: " + err.Error(), err: err}
+	}
+	for _, op := range uringOps {
+		if !p.OpSupported(op.op) {
+			return &errUringSetup{reason: "kernel lacks IORING_OP_" + strings.ToUpper(op.name), err: errMissingOp}
+		}
+	}
+	return nil
+}
+
+// getSQE returns an SQE with sqmu held; commit releases it. When the SQ is
+// full, the queued SQEs are entered first.
+func (d *uringDriver) getSQE() *ring.SQE {
+	d.sqmu.Lock()
+	for {
+		if sqe := d.r.GetSQE(); sqe != nil {
+			return sqe
+		}
+		d.r.FlushSQ()
+		d.r.Enter(uringEntries, 0, 0)
+	}
+}
+
+// commit publishes the SQE from getSQE and makes sure it is entered.
+func (d *uringDriver) commit() {
+	d.r.FlushSQ()
+	d.queued.Add(1)
+	d.sqmu.Unlock()
+	d.flush()
+}
+
+// flush enters every published SQE. Only one goroutine enters at a time;
+// one that finds another entering leaves, and the enterer loops until
+// nothing is left, so no SQE is stranded.
+func (d *uringDriver) flush() {
+	for d.queued.Load() > 0 && d.flushMu.CompareAndSwap(false, true) {
+		n := d.queued.Swap(0)
+		var flags uint32
+		if d.r.CQNeedsEnter() {
+			flags = ring.EnterGetEvents
+		}
+		d.r.Enter(uint32(n), 0, flags)
+		d.flushMu.Store(false)
+	}
+}
+
+// reap waits for the eventfd through the runtime poller and drains the CQ.
+func (d *uringDriver) reap(rc syscall.RawConn) {
+	for {
+		rc.Read(func(efd uintptr) bool {
+			var buf [8]byte
+			unix.Read(int(efd), buf[:]) // reset the count before reaping: a later CQE makes it readable again
+			for {
+				n := d.r.PeekBatchCQE(d.cqes)
+				for _, c := range d.cqes[:n] {
+					d.complete(c.UserData, c.Res, c.Flags)
+				}
+				d.r.CQAdvance(uint32(n))
+				if n == len(d.cqes) {
+					continue
+				}
+				if d.r.CQNeedsEnter() {
+					d.r.Enter(0, 0, ring.EnterGetEvents) // overflowed CQEs or pending task work
+					continue
+				}
+				return false
+			}
+		})
+	}
+}
+
+// complete hands one CQE to its op.
+func (d *uringDriver) complete(ud uint64, res int32, flags uint32) {
+	if ud == udIgnore {
+		return
+	}
+	o := d.ops.get(uint32(ud))
+	if o == nil || o.ud.Load() != ud {
+		return // not ours any more; cannot happen for ops we wait for
+	}
+	if o.multishot != nil {
+		more := flags&ring.CQEFMore != 0
+		if !more {
+			o.ud.Store(0)
+		}
+		o.multishot(res, flags, more)
+		return
+	}
+	o.res = res
+	o.ud.Store(0)
+	o.done <- struct{}{}
+}
+
+// A uop is one direction's operation slot of an FD: one op at a time is in
+// flight on it. It keeps everything the kernel may touch (buffer, socket
+// address) reachable until the op's last CQE, even after a cancel: the FD
+// is not closed, and the slot not freed, before that CQE.
+type uop struct {
+	slot      uint32
+	ud        atomic.Uint64 // user_data while in flight, 0 otherwise
+	res       int32         // the CQE's result, written before done
+	done      chan struct{} // cap 1: the final CQE arrived
+	buf       []byte
+	sa        unix.RawSockaddrAny
+	multishot func(res int32, flags uint32, more bool) // set for multishot ops
+}
+
+// register gives o a slot in the op table for the FD's lifetime.
+func (d *uringDriver) register(o *uop) {
+	o.slot = d.ops.alloc()
+	o.done = make(chan struct{}, 1)
+	d.ops.set(o.slot, o)
+}
+
+// start gives o a fresh user_data (slot + generation, so a CQE of an earlier
+// op on the slot is recognized) and returns the SQE to prepare, with sqmu
+// held: call commit.
+func (d *uringDriver) start(o *uop) *ring.SQE {
+	ud := uint64(d.gen.Add(1)|1)<<32 | uint64(o.slot) // never 0, never udIgnore
+	o.ud.Store(ud)
+	sqe := d.getSQE()
+	sqe.SetData64(ud)
+	return sqe
+}
+
+// cancel asks the kernel to cancel the op with user_data ud, if any.
+func (d *uringDriver) cancel(ud uint64) {
+	if ud == 0 {
+		return
+	}
+	sqe := d.getSQE()
+	sqe.PrepCancel64(ud, 0)
+	sqe.SetData64(udIgnore)
+	d.commit()
+}

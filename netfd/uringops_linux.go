@@ -1,0 +1,268 @@
+package netfd
+
+import (
+	"os"
+	"sync"
+
+	"github.com/ringnet/ringnet/ring"
+	"golang.org/x/sys/unix"
+)
+
+// uringFD is the io_uring driver's per-FD state.
+type uringFD struct {
+	r, w uop          // the read-side and write-side op slots
+	acc  *acceptQueue // listeners: connections from the multishot accept
+}
+
+// acceptQueue holds what a listener's multishot accept produced.
+type acceptQueue struct {
+	op    uop
+	mu    sync.Mutex // guards the fields below
+	fds   []int      // accepted, not yet taken by Accept
+	err   error      // an accept error to report once
+	armed bool       // the multishot accept is in flight
+	final chan struct{}
+	w     waiter // the Accept goroutine parks here
+}
+
+func (d *uringDriver) name() Backend { return Uring }
+
+func (d *uringDriver) open(fd *FD) error {
+	d.register(&fd.u.r)
+	d.register(&fd.u.w)
+	return nil
+}
+
+func (d *uringDriver) close(fd *FD) error {
+	if a := fd.u.acc; a != nil {
+		a.mu.Lock()
+		armed := a.armed
+		a.mu.Unlock()
+		if armed {
+			d.cancel(a.op.ud.Load())
+			<-a.final
+		}
+		for _, nfd := range a.fds {
+			unix.Close(nfd)
+		}
+		d.ops.free(a.op.slot)
+	}
+	d.ops.free(fd.u.r.slot)
+	d.ops.free(fd.u.w.slot)
+	return closeErr(unix.Close(fd.Sysfd))
+}
+
+func (d *uringDriver) wake(fd *FD, mode int) {
+	if mode == 'r' {
+		d.cancel(fd.u.r.ud.Load())
+		if a := fd.u.acc; a != nil {
+			a.w.notify(false)
+		}
+	} else {
+		d.cancel(fd.u.w.ud.Load())
+	}
+}
+
+// await waits for the CQE of o, which was just committed, and returns its
+// result. A close or deadline that arrived before the op was registered is
+// caught here: the waker saw no op in flight, so cancel it ourselves.
+func (d *uringDriver) await(fd *FD, o *uop, dl *deadline) int32 {
+	if interrupted(fd, dl) != nil {
+		d.cancel(o.ud.Load())
+	}
+	<-o.done
+	return o.res
+}
+
+// retry sorts a negative result: for ECANCELED it returns the close or
+// deadline error that caused it, or nil if the deadline moved on since (the
+// caller resubmits); EINTR and EAGAIN also mean resubmit.
+func retry(fd *FD, dl *deadline, res int32) (again bool, err error) {
+	switch e := unix.Errno(-res); e {
+	case unix.ECANCELED:
+		if err := interrupted(fd, dl); err != nil {
+			return false, err
+		}
+		return true, nil
+	case unix.EINTR, unix.EAGAIN:
+		return true, nil
+	}
+	return false, unix.Errno(-res)
+}
+
+func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
+	o := &fd.u.r
+	for {
+		if err := interrupted(fd, &fd.rdl); err != nil {
+			return 0, err
+		}
+		o.buf = p
+		sqe := d.start(o)
+		sqe.PrepRecv(fd.Sysfd, p, 0)
+		d.commit()
+		res := d.await(fd, o, &fd.rdl)
+		o.buf = nil
+		if res >= 0 {
+			return int(res), nil
+		}
+		if again, err := retry(fd, &fd.rdl, res); !again {
+			return 0, syscallErr("read", err)
+		}
+	}
+}
+
+func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
+	o := &fd.u.w
+	var nn int
+	for nn < len(p) {
+		if err := interrupted(fd, &fd.wdl); err != nil {
+			return nn, err
+		}
+		chunk := p[nn:min(len(p), nn+maxRW)]
+		o.buf = chunk
+		sqe := d.start(o)
+		sqe.PrepSend(fd.Sysfd, chunk, unix.MSG_NOSIGNAL)
+		d.commit()
+		res := d.await(fd, o, &fd.wdl)
+		o.buf = nil
+		if res > 0 {
+			nn += int(res)
+			continue
+		}
+		if res == 0 {
+			return nn, errUnexpectedEOF
+		}
+		if again, err := retry(fd, &fd.wdl, res); !again {
+			return nn, syscallErr("write", err)
+		}
+	}
+	return nn, nil
+}
+
+func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
+	o := &fd.u.w
+	n, err := ring.RawSockaddr(sa, &o.sa)
+	if err != nil {
+		return err
+	}
+	for {
+		if err := interrupted(fd, &fd.wdl); err != nil {
+			return err
+		}
+		sqe := d.start(o)
+		sqe.PrepConnect(fd.Sysfd, &o.sa, n)
+		d.commit()
+		res := d.await(fd, o, &fd.wdl)
+		switch e := unix.Errno(-res); {
+		case res == 0, e == unix.EISCONN:
+			return nil
+		case e == unix.EALREADY, e == unix.EINPROGRESS:
+			// A cancelled connect leaves the handshake running; a new
+			// connect reports its state.
+			if err := interrupted(fd, &fd.wdl); err != nil {
+				return err
+			}
+			continue
+		}
+		if again, err := retry(fd, &fd.wdl, res); !again {
+			return syscallErr("connect", err)
+		}
+	}
+}
+
+func (d *uringDriver) wait(fd *FD, mode int) error {
+	o, dl, mask := &fd.u.r, &fd.rdl, uint32(unix.POLLIN|unix.POLLRDHUP)
+	if mode == 'w' {
+		o, dl, mask = &fd.u.w, &fd.wdl, unix.POLLOUT
+	}
+	for {
+		if err := interrupted(fd, dl); err != nil {
+			return err
+		}
+		sqe := d.start(o)
+		sqe.PrepPollAdd(fd.Sysfd, mask)
+		d.commit()
+		res := d.await(fd, o, dl)
+		if res >= 0 {
+			return nil
+		}
+		if again, err := retry(fd, dl, res); !again {
+			return syscallErr("poll", err)
+		}
+	}
+}
+
+// accept takes a connection from the listener's multishot accept, arming it
+// on first use and again whenever the kernel ends it.
+func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
+	a := d.acceptQueue(fd)
+	for {
+		a.mu.Lock()
+		if len(a.fds) > 0 {
+			nfd := a.fds[0]
+			a.fds = a.fds[1:]
+			a.mu.Unlock()
+			sa, err := unix.Getpeername(nfd)
+			if err != nil {
+				unix.Close(nfd) // reset before we could look at it: take the next
+				continue
+			}
+			return nfd, sa, nil
+		}
+		if err := a.err; err != nil {
+			a.err = nil
+			a.mu.Unlock()
+			return -1, nil, syscallErr("accept4", err)
+		}
+		if !a.armed && !fd.closing() {
+			a.armed = true
+			a.final = make(chan struct{})
+			sqe := d.start(&a.op)
+			sqe.PrepMultishotAccept(fd.Sysfd, nil, nil, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			d.commit()
+		}
+		a.mu.Unlock()
+		if err := a.w.park(fd, &fd.rdl); err != nil {
+			return -1, nil, err
+		}
+	}
+}
+
+// acceptQueue returns fd's accept queue, creating it on the first Accept
+// (the read lock is held, so there is no race).
+func (d *uringDriver) acceptQueue(fd *FD) *acceptQueue {
+	if fd.u.acc == nil {
+		a := &acceptQueue{}
+		a.w.ch = make(chan struct{}, 1)
+		a.op.multishot = func(res int32, flags uint32, more bool) { d.accepted(fd, a, res, more) }
+		d.register(&a.op)
+		fd.u.acc = a
+	}
+	return fd.u.acc
+}
+
+// accepted runs on the reaper for each CQE of the multishot accept.
+func (d *uringDriver) accepted(fd *FD, a *acceptQueue, res int32, more bool) {
+	a.mu.Lock()
+	switch e := unix.Errno(-res); {
+	case res >= 0:
+		a.fds = append(a.fds, int(res))
+	case e == unix.ECANCELED, e == unix.ECONNABORTED, e == unix.EINTR, e == unix.EAGAIN:
+	default:
+		a.err = e
+	}
+	if !more {
+		a.armed = false
+		close(a.final)
+	}
+	a.mu.Unlock()
+	a.w.notify(true)
+}
+
+
+func syscallErr(name string, err error) error {
+	if e, ok := err.(unix.Errno); ok {
+		return os.NewSyscallError(name, e)
+	}
+	return err
+}
