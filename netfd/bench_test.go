@@ -15,13 +15,16 @@ var benchBackends = []backend{
 	{name: "epoll", nb: netfd.Epoll},
 	{name: "epoll-thread", nb: netfd.EpollThread},
 	{name: "uring", nb: netfd.Uring},
+	{name: "uring-1ring", nb: netfd.UringOneRing},
+	{name: "uring-nocoop", nb: netfd.UringNoCoop},
+	{name: "uring-entereach", nb: netfd.UringEnterEach},
 }
 
 func forBenchBackends(b *testing.B, f func(b *testing.B, be backend)) {
 	for _, be := range benchBackends {
 		b.Run(be.name, func(b *testing.B) {
 			if !be.std() {
-				if _, err := netfd.Resolve(be.nb); err != nil && be.nb != netfd.EpollThread {
+				if _, err := netfd.Resolve(be.nb); err != nil && !netfd.IsTestBackend(be.nb) {
 					b.Skipf("%s: %v", be.name, err)
 				}
 			}

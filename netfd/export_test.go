@@ -2,7 +2,11 @@ package netfd
 
 import (
 	"os"
+	"runtime"
 	"strconv"
+	"sync"
+
+	"github.com/ringnet/ringnet/ring"
 )
 
 // Backends only tests and benchmarks can ask for: the epoll driver with its
@@ -10,9 +14,32 @@ import (
 // docs/design.md compares with the default.
 const EpollThread Backend = "epoll-thread"
 
+// Variants of the io_uring driver that docs/design.md compares.
+const (
+	UringOneRing   Backend = "uring-1ring"     // one ring for the process
+	UringNoCoop    Backend = "uring-nocoop"    // without COOP_TASKRUN
+	UringEnterEach Backend = "uring-entereach" // every submitter enters itself
+)
+
 func init() {
+	variant := func(flags uint32, shards int, enterEach bool) func() (driver, error) {
+		return sync.OnceValues(func() (driver, error) {
+			d, err := newUringDriver(flags, shards)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range d.shards {
+				u.enterEach = enterEach
+			}
+			return d, nil
+		})
+	}
+	n := runtime.GOMAXPROCS(0)
 	testDrivers = map[Backend]func() (driver, error){
-		EpollThread: func() (driver, error) { return epollThread() },
+		EpollThread:    func() (driver, error) { return epollThread() },
+		UringOneRing:   variant(uringFlags, 1, false),
+		UringNoCoop:    variant(ring.SetupCQSize|ring.SetupSubmitAll, n, false),
+		UringEnterEach: variant(uringFlags, n, true),
 	}
 }
 
@@ -21,3 +48,6 @@ func init() {
 		spinRounds, _ = strconv.Atoi(s)
 	}
 }
+
+// IsTestBackend reports whether b is one of the variants above.
+func IsTestBackend(b Backend) bool { _, ok := testDrivers[b]; return ok }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,15 @@ import (
 //
 // docs/design.md has the measurements behind both choices.
 type uringDriver struct {
+	shards []*uring
+	next   atomic.Uint32 // round-robin choice of a shard for a new FD
+}
+
+// A uring is one ring with its submission queue and reaper. FDs are spread
+// over one ring per P: the kernel serializes submissions to a ring (its
+// uring_lock), and sends run inline in the submitting enter, so a single
+// ring would confine every send in the process to one core.
+type uring struct {
 	r *ring.Ring
 
 	sqmu    sync.Mutex   // guards the SQ side of r
@@ -37,8 +47,13 @@ type uringDriver struct {
 	ops slotTable[uop] // in-flight operations by the slot in user_data
 	gen atomic.Uint32
 
-	efd  *os.File // the eventfd registered with r, as the runtime poller sees it
+	efd  *os.File   // the eventfd registered with r, as the runtime poller sees it
+	cqmu sync.Mutex // guards the CQ side of r and cqes
 	cqes []*ring.CQE
+
+	// enterEach makes every submitter enter the kernel itself, under sqmu:
+	// the design that single-flusher batching replaced (docs/design.md).
+	enterEach bool
 }
 
 // uringEntries is the SQ size; the CQ is larger because every connection can
@@ -65,7 +80,21 @@ var uringOps = []struct {
 	{ring.OpPollAdd, "poll_add"},
 }
 
-var defaultUring = sync.OnceValues(func() (*uringDriver, error) { return newUringDriver(uringFlags) })
+var defaultUring = sync.OnceValues(func() (*uringDriver, error) {
+	return newUringDriver(uringFlags, runtime.GOMAXPROCS(0))
+})
+
+func newUringDriver(flags uint32, shards int) (*uringDriver, error) {
+	d := &uringDriver{}
+	for range max(shards, 1) {
+		u, err := newUring(flags)
+		if err != nil {
+			return nil, err // rings already made stay for the process; only a failing machine gets here
+		}
+		d.shards = append(d.shards, u)
+	}
+	return d, nil
+}
 
 // errUringSetup explains why io_uring cannot be used here.
 type errUringSetup struct {
@@ -88,7 +117,7 @@ func (e *errUringSetup) fallback() bool {
 
 var errMissingOp = errors.New("missing io_uring op")
 
-func newUringDriver(flags uint32) (*uringDriver, error) {
+func newUring(flags uint32) (*uring, error) {
 	r, err := ring.New(uringEntries, &ring.Params{Flags: flags, CQEntries: uringCQEntries})
 	if err != nil {
 		return nil, &errUringSetup{reason: setupReason(err), err: err}
@@ -107,7 +136,7 @@ func newUringDriver(flags uint32) (*uringDriver, error) {
 		r.Close()
 		return nil, err
 	}
-	d := &uringDriver{r: r, efd: os.NewFile(uintptr(efd), "io_uring-eventfd"), cqes: make([]*ring.CQE, 256)}
+	d := &uring{r: r, efd: os.NewFile(uintptr(efd), "io_uring-eventfd"), cqes: make([]*ring.CQE, 256)}
 	rc, err := d.efd.SyscallConn()
 	if err != nil {
 		d.efd.Close()
@@ -148,7 +177,7 @@ func probeOps(r *ring.Ring) error {
 
 // getSQE returns an SQE with sqmu held; commit releases it. When the SQ is
 // full, the queued SQEs are entered first.
-func (d *uringDriver) getSQE() *ring.SQE {
+func (d *uring) getSQE() *ring.SQE {
 	d.sqmu.Lock()
 	for {
 		if sqe := d.r.GetSQE(); sqe != nil {
@@ -160,7 +189,16 @@ func (d *uringDriver) getSQE() *ring.SQE {
 }
 
 // commit publishes the SQE from getSQE and makes sure it is entered.
-func (d *uringDriver) commit() {
+func (d *uring) commit() {
+	if d.enterEach {
+		d.r.Submit()
+		d.sqmu.Unlock()
+		if d.cqmu.TryLock() {
+			d.drain()
+			d.cqmu.Unlock()
+		}
+		return
+	}
 	d.r.FlushSQ()
 	d.queued.Add(1)
 	d.sqmu.Unlock()
@@ -170,7 +208,7 @@ func (d *uringDriver) commit() {
 // flush enters every published SQE. Only one goroutine enters at a time;
 // one that finds another entering leaves, and the enterer loops until
 // nothing is left, so no SQE is stranded.
-func (d *uringDriver) flush() {
+func (d *uring) flush() {
 	for d.queued.Load() > 0 && d.flushMu.CompareAndSwap(false, true) {
 		n := d.queued.Swap(0)
 		var flags uint32
@@ -179,36 +217,50 @@ func (d *uringDriver) flush() {
 		}
 		d.r.Enter(uint32(n), 0, flags)
 		d.flushMu.Store(false)
+		// Sends usually complete inside the enter: hand those CQEs out now
+		// rather than through the eventfd, the reaper and a goroutine hop.
+		if d.cqmu.TryLock() {
+			d.drain()
+			d.cqmu.Unlock()
+		}
+	}
+}
+
+// drain hands every CQE in the CQ to its op; cqmu held.
+func (d *uring) drain() {
+	for {
+		n := d.r.PeekBatchCQE(d.cqes)
+		for _, c := range d.cqes[:n] {
+			d.complete(c.UserData, c.Res, c.Flags)
+		}
+		d.r.CQAdvance(uint32(n))
+		if n < len(d.cqes) {
+			return
+		}
 	}
 }
 
 // reap waits for the eventfd through the runtime poller and drains the CQ.
-func (d *uringDriver) reap(rc syscall.RawConn) {
+func (d *uring) reap(rc syscall.RawConn) {
 	for {
 		rc.Read(func(efd uintptr) bool {
 			var buf [8]byte
 			unix.Read(int(efd), buf[:]) // reset the count before reaping: a later CQE makes it readable again
+			d.cqmu.Lock()
+			defer d.cqmu.Unlock()
 			for {
-				n := d.r.PeekBatchCQE(d.cqes)
-				for _, c := range d.cqes[:n] {
-					d.complete(c.UserData, c.Res, c.Flags)
+				d.drain()
+				if !d.r.CQNeedsEnter() {
+					return false
 				}
-				d.r.CQAdvance(uint32(n))
-				if n == len(d.cqes) {
-					continue
-				}
-				if d.r.CQNeedsEnter() {
-					d.r.Enter(0, 0, ring.EnterGetEvents) // overflowed CQEs or pending task work
-					continue
-				}
-				return false
+				d.r.Enter(0, 0, ring.EnterGetEvents) // overflowed CQEs or pending task work
 			}
 		})
 	}
 }
 
 // complete hands one CQE to its op.
-func (d *uringDriver) complete(ud uint64, res int32, flags uint32) {
+func (d *uring) complete(ud uint64, res int32, flags uint32) {
 	if ud == udIgnore {
 		return
 	}
@@ -244,7 +296,7 @@ type uop struct {
 }
 
 // register gives o a slot in the op table for the FD's lifetime.
-func (d *uringDriver) register(o *uop) {
+func (d *uring) register(o *uop) {
 	o.slot = d.ops.alloc()
 	o.done = make(chan struct{}, 1)
 	d.ops.set(o.slot, o)
@@ -253,7 +305,7 @@ func (d *uringDriver) register(o *uop) {
 // start gives o a fresh user_data (slot + generation, so a CQE of an earlier
 // op on the slot is recognized) and returns the SQE to prepare, with sqmu
 // held: call commit.
-func (d *uringDriver) start(o *uop) *ring.SQE {
+func (d *uring) start(o *uop) *ring.SQE {
 	ud := uint64(d.gen.Add(1)|1)<<32 | uint64(o.slot) // never 0, never udIgnore
 	o.ud.Store(ud)
 	sqe := d.getSQE()
@@ -262,7 +314,7 @@ func (d *uringDriver) start(o *uop) *ring.SQE {
 }
 
 // cancel asks the kernel to cancel the op with user_data ud, if any.
-func (d *uringDriver) cancel(ud uint64) {
+func (d *uring) cancel(ud uint64) {
 	if ud == 0 {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 // uringFD is the io_uring driver's per-FD state.
 type uringFD struct {
+	ring *uring       // the shard this FD's ops go to
 	r, w uop          // the read-side and write-side op slots
 	acc  *acceptQueue // listeners: connections from the multishot accept
 }
@@ -28,45 +29,49 @@ type acceptQueue struct {
 func (d *uringDriver) name() Backend { return Uring }
 
 func (d *uringDriver) open(fd *FD) error {
-	d.register(&fd.u.r)
-	d.register(&fd.u.w)
+	u := d.shards[d.next.Add(1)%uint32(len(d.shards))]
+	fd.u.ring = u
+	u.register(&fd.u.r)
+	u.register(&fd.u.w)
 	return nil
 }
 
 func (d *uringDriver) close(fd *FD) error {
+	u := fd.u.ring
 	if a := fd.u.acc; a != nil {
 		a.mu.Lock()
 		armed := a.armed
 		a.mu.Unlock()
 		if armed {
-			d.cancel(a.op.ud.Load())
+			u.cancel(a.op.ud.Load())
 			<-a.final
 		}
 		for _, nfd := range a.fds {
 			unix.Close(nfd)
 		}
-		d.ops.free(a.op.slot)
+		u.ops.free(a.op.slot)
 	}
-	d.ops.free(fd.u.r.slot)
-	d.ops.free(fd.u.w.slot)
+	u.ops.free(fd.u.r.slot)
+	u.ops.free(fd.u.w.slot)
 	return closeErr(unix.Close(fd.Sysfd))
 }
 
 func (d *uringDriver) wake(fd *FD, mode int) {
+	u := fd.u.ring
 	if mode == 'r' {
-		d.cancel(fd.u.r.ud.Load())
+		u.cancel(fd.u.r.ud.Load())
 		if a := fd.u.acc; a != nil {
 			a.w.notify(false)
 		}
 	} else {
-		d.cancel(fd.u.w.ud.Load())
+		u.cancel(fd.u.w.ud.Load())
 	}
 }
 
 // await waits for the CQE of o, which was just committed, and returns its
 // result. A close or deadline that arrived before the op was registered is
 // caught here: the waker saw no op in flight, so cancel it ourselves.
-func (d *uringDriver) await(fd *FD, o *uop, dl *deadline) int32 {
+func (d *uring) await(fd *FD, o *uop, dl *deadline) int32 {
 	if interrupted(fd, dl) != nil {
 		d.cancel(o.ud.Load())
 	}
@@ -91,16 +96,17 @@ func retry(fd *FD, dl *deadline, res int32) (again bool, err error) {
 }
 
 func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
+	u := fd.u.ring
 	o := &fd.u.r
 	for {
 		if err := interrupted(fd, &fd.rdl); err != nil {
 			return 0, err
 		}
 		o.buf = p
-		sqe := d.start(o)
+		sqe := u.start(o)
 		sqe.PrepRecv(fd.Sysfd, p, 0)
-		d.commit()
-		res := d.await(fd, o, &fd.rdl)
+		u.commit()
+		res := u.await(fd, o, &fd.rdl)
 		o.buf = nil
 		if res >= 0 {
 			return int(res), nil
@@ -112,6 +118,7 @@ func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
 }
 
 func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
+	u := fd.u.ring
 	o := &fd.u.w
 	var nn int
 	for nn < len(p) {
@@ -120,10 +127,10 @@ func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
 		}
 		chunk := p[nn:min(len(p), nn+maxRW)]
 		o.buf = chunk
-		sqe := d.start(o)
+		sqe := u.start(o)
 		sqe.PrepSend(fd.Sysfd, chunk, unix.MSG_NOSIGNAL)
-		d.commit()
-		res := d.await(fd, o, &fd.wdl)
+		u.commit()
+		res := u.await(fd, o, &fd.wdl)
 		o.buf = nil
 		if res > 0 {
 			nn += int(res)
@@ -140,6 +147,7 @@ func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
 }
 
 func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
+	u := fd.u.ring
 	o := &fd.u.w
 	n, err := ring.RawSockaddr(sa, &o.sa)
 	if err != nil {
@@ -149,10 +157,10 @@ func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
 		if err := interrupted(fd, &fd.wdl); err != nil {
 			return err
 		}
-		sqe := d.start(o)
+		sqe := u.start(o)
 		sqe.PrepConnect(fd.Sysfd, &o.sa, n)
-		d.commit()
-		res := d.await(fd, o, &fd.wdl)
+		u.commit()
+		res := u.await(fd, o, &fd.wdl)
 		switch e := unix.Errno(-res); {
 		case res == 0, e == unix.EISCONN:
 			return nil
@@ -171,6 +179,7 @@ func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
 }
 
 func (d *uringDriver) wait(fd *FD, mode int) error {
+	u := fd.u.ring
 	o, dl, mask := &fd.u.r, &fd.rdl, uint32(unix.POLLIN|unix.POLLRDHUP)
 	if mode == 'w' {
 		o, dl, mask = &fd.u.w, &fd.wdl, unix.POLLOUT
@@ -179,10 +188,10 @@ func (d *uringDriver) wait(fd *FD, mode int) error {
 		if err := interrupted(fd, dl); err != nil {
 			return err
 		}
-		sqe := d.start(o)
+		sqe := u.start(o)
 		sqe.PrepPollAdd(fd.Sysfd, mask)
-		d.commit()
-		res := d.await(fd, o, dl)
+		u.commit()
+		res := u.await(fd, o, dl)
 		if res >= 0 {
 			return nil
 		}
@@ -195,7 +204,8 @@ func (d *uringDriver) wait(fd *FD, mode int) error {
 // accept takes a connection from the listener's multishot accept, arming it
 // on first use and again whenever the kernel ends it.
 func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
-	a := d.acceptQueue(fd)
+	u := fd.u.ring
+	a := u.acceptQueue(fd)
 	for {
 		a.mu.Lock()
 		if len(a.fds) > 0 {
@@ -214,14 +224,17 @@ func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
 			a.mu.Unlock()
 			return -1, nil, syscallErr("accept4", err)
 		}
-		if !a.armed && !fd.closing() {
+		arm := !a.armed && !fd.closing()
+		if arm {
 			a.armed = true
 			a.final = make(chan struct{})
-			sqe := d.start(&a.op)
-			sqe.PrepMultishotAccept(fd.Sysfd, nil, nil, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-			d.commit()
 		}
 		a.mu.Unlock()
+		if arm { // outside a.mu: commit may run the completion handler
+			sqe := u.start(&a.op)
+			sqe.PrepMultishotAccept(fd.Sysfd, nil, nil, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			u.commit()
+		}
 		if err := a.w.park(fd, &fd.rdl); err != nil {
 			return -1, nil, err
 		}
@@ -230,7 +243,7 @@ func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
 
 // acceptQueue returns fd's accept queue, creating it on the first Accept
 // (the read lock is held, so there is no race).
-func (d *uringDriver) acceptQueue(fd *FD) *acceptQueue {
+func (d *uring) acceptQueue(fd *FD) *acceptQueue {
 	if fd.u.acc == nil {
 		a := &acceptQueue{}
 		a.w.ch = make(chan struct{}, 1)
@@ -242,7 +255,7 @@ func (d *uringDriver) acceptQueue(fd *FD) *acceptQueue {
 }
 
 // accepted runs on the reaper for each CQE of the multishot accept.
-func (d *uringDriver) accepted(fd *FD, a *acceptQueue, res int32, more bool) {
+func (d *uring) accepted(fd *FD, a *acceptQueue, res int32, more bool) {
 	a.mu.Lock()
 	switch e := unix.Errno(-res); {
 	case res >= 0:
@@ -258,7 +271,6 @@ func (d *uringDriver) accepted(fd *FD, a *acceptQueue, res int32, more bool) {
 	a.mu.Unlock()
 	a.w.notify(true)
 }
-
 
 func syscallErr(name string, err error) error {
 	if e, ok := err.(unix.Errno); ok {
