@@ -15,7 +15,7 @@ var benchBackends = []backend{
 	{name: "epoll", nb: netfd.Epoll},
 	{name: "epoll-thread", nb: netfd.EpollThread},
 	{name: "uring", nb: netfd.Uring},
-	{name: "uring-1ring", nb: netfd.UringOneRing},
+	{name: "uring-perp", nb: netfd.UringPerP},
 	{name: "uring-nocoop", nb: netfd.UringNoCoop},
 	{name: "uring-entereach", nb: netfd.UringEnterEach},
 }

@@ -16,7 +16,7 @@ const EpollThread Backend = "epoll-thread"
 
 // Variants of the io_uring driver that docs/design.md compares.
 const (
-	UringOneRing   Backend = "uring-1ring"     // one ring for the process
+	UringPerP      Backend = "uring-perp"      // one ring per P
 	UringNoCoop    Backend = "uring-nocoop"    // without COOP_TASKRUN
 	UringEnterEach Backend = "uring-entereach" // every submitter enters itself
 )
@@ -37,9 +37,9 @@ func init() {
 	n := runtime.GOMAXPROCS(0)
 	testDrivers = map[Backend]func() (driver, error){
 		EpollThread:    func() (driver, error) { return epollThread() },
-		UringOneRing:   variant(uringFlags, 1, false),
-		UringNoCoop:    variant(ring.SetupCQSize|ring.SetupSubmitAll, n, false),
-		UringEnterEach: variant(uringFlags, n, true),
+		UringPerP:      variant(uringFlags, n, false),
+		UringNoCoop:    variant(ring.SetupCQSize|ring.SetupSubmitAll, 1, false),
+		UringEnterEach: variant(uringFlags, 1, true),
 	}
 }
 

@@ -103,6 +103,11 @@ func (w *waiter) notify(ready bool) {
 type pollDesc struct {
 	token epoll.Token
 	r, w  waiter
+	// hup is set by the poller, before it notifies r, once an event says
+	// the peer shut down or the socket has an error: from then on a read
+	// that returns less than asked has not emptied the socket (EOF or the
+	// error is still to be read), so rdrained must not skip the syscall.
+	hup atomic.Bool
 }
 
 // epollDriver owns one epoll instance and the table that maps the slot in
@@ -204,6 +209,9 @@ func (d *epollDriver) dispatch(events []epoll.Event) {
 		if fd == nil || fd.pd.token != ev.Token() {
 			continue // closed since; the slot may hold a newer FD
 		}
+		if ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			fd.pd.hup.Store(true)
+		}
 		if ev.Readable() {
 			fd.pd.r.notify(true)
 		}
@@ -263,7 +271,7 @@ func (d *epollDriver) read(fd *FD, p []byte) (int, error) {
 		n, err := unix.Read(fd.Sysfd, p)
 		switch err {
 		case nil:
-			fd.rdrained = n > 0 && n < len(p)
+			fd.rdrained = n > 0 && n < len(p) && !fd.pd.hup.Load()
 			return n, nil
 		case unix.EINTR:
 			continue
