@@ -3,6 +3,7 @@ package netfd
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ringnet/ringnet/ring"
 	"golang.org/x/sys/unix"
@@ -10,9 +11,9 @@ import (
 
 // uringFD is the io_uring driver's per-FD state.
 type uringFD struct {
-	ring *uring       // the shard this FD's ops go to
-	r, w uop          // the read-side and write-side op slots
-	acc  *acceptQueue // listeners: connections from the multishot accept
+	ring *uring                      // the shard this FD's ops go to
+	r, w uop                         // the read-side and write-side op slots
+	acc  atomic.Pointer[acceptQueue] // listeners: connections from the multishot accept
 }
 
 // acceptQueue holds what a listener's multishot accept produced.
@@ -38,7 +39,7 @@ func (d *uringDriver) open(fd *FD) error {
 
 func (d *uringDriver) close(fd *FD) error {
 	u := fd.u.ring
-	if a := fd.u.acc; a != nil {
+	if a := fd.u.acc.Load(); a != nil {
 		a.mu.Lock()
 		armed := a.armed
 		a.mu.Unlock()
@@ -60,7 +61,7 @@ func (d *uringDriver) wake(fd *FD, mode int) {
 	u := fd.u.ring
 	if mode == 'r' {
 		u.cancel(fd.u.r.ud.Load())
-		if a := fd.u.acc; a != nil {
+		if a := fd.u.acc.Load(); a != nil {
 			a.w.notify(false)
 		}
 	} else {
@@ -241,17 +242,19 @@ func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
 	}
 }
 
-// acceptQueue returns fd's accept queue, creating it on the first Accept
-// (the read lock is held, so there is no race).
+// acceptQueue returns fd's accept queue, creating it on the first Accept.
+// Accepts hold the read lock, so only one creates it; wake may read it from
+// any goroutine, hence the atomic pointer.
 func (d *uring) acceptQueue(fd *FD) *acceptQueue {
-	if fd.u.acc == nil {
-		a := &acceptQueue{}
-		a.w.ch = make(chan struct{}, 1)
-		a.op.multishot = func(res int32, flags uint32, more bool) { d.accepted(fd, a, res, more) }
-		d.register(&a.op)
-		fd.u.acc = a
+	if a := fd.u.acc.Load(); a != nil {
+		return a
 	}
-	return fd.u.acc
+	a := &acceptQueue{}
+	a.w.ch = make(chan struct{}, 1)
+	a.op.multishot = func(res int32, flags uint32, more bool) { d.accepted(fd, a, res, more) }
+	d.register(&a.op)
+	fd.u.acc.Store(a)
+	return a
 }
 
 // accepted runs on the reaper for each CQE of the multishot accept.
