@@ -63,8 +63,9 @@ func echoServer(ln net.Listener, size int) *sync.WaitGroup {
 	return &wg
 }
 
-// benchEcho runs b.N round trips of size bytes spread over conns connections.
-func benchEcho(b *testing.B, be backend, conns, size int) {
+// benchEcho runs b.N round trips of size bytes spread over conns
+// connections; the server runs on be, the clients on client.
+func benchEcho(b *testing.B, be, client backend, conns, size int) {
 	ln, err := be.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -72,7 +73,7 @@ func benchEcho(b *testing.B, be backend, conns, size int) {
 	srv := echoServer(ln, size)
 	clients := make([]net.Conn, conns)
 	for i := range clients {
-		if clients[i], err = be.Dial("tcp", ln.Addr().String()); err != nil {
+		if clients[i], err = client.Dial("tcp", ln.Addr().String()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -116,12 +117,25 @@ func benchEcho(b *testing.B, be backend, conns, size int) {
 	srv.Wait()
 }
 
-// BenchmarkPingPong is the latency of one 64 B round trip on one connection.
+// BenchmarkPingPong is the latency of one 64 B round trip on one
+// connection, both ends on the backend.
 func BenchmarkPingPong(b *testing.B) {
-	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, 1, 64) })
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, be, 1, 64) })
 }
 
-// BenchmarkEcho256 is the throughput of 256 connections echoing 1 KiB.
+// BenchmarkEcho256 is the throughput of 256 connections echoing 1 KiB, both
+// ends on the backend.
 func BenchmarkEcho256(b *testing.B) {
-	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, 256, 1024) })
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, be, 256, 1024) })
+}
+
+// BenchmarkServerPingPong is BenchmarkPingPong with the server on the
+// backend and the client always on std: what a server gains or loses.
+func BenchmarkServerPingPong(b *testing.B) {
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{name: "std"}, 1, 64) })
+}
+
+// BenchmarkServerEcho256 is BenchmarkEcho256 with std clients.
+func BenchmarkServerEcho256(b *testing.B) {
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{name: "std"}, 256, 1024) })
 }
