@@ -103,9 +103,11 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.setErr(c.fd.SetRead
 // SetWriteDeadline sets the write deadline; see net.Conn.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.setErr(c.fd.SetWriteDeadline(t)) }
 
+// setErr wraps a deadline error as the net package does: the local
+// address as Addr, no Source.
 func (c *Conn) setErr(err error) error {
 	if err != nil {
-		return c.opError("set", err)
+		return &net.OpError{Op: "set", Net: c.network, Addr: c.laddr, Err: err}
 	}
 	return nil
 }

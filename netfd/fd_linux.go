@@ -3,6 +3,7 @@ package netfd
 import (
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -176,6 +177,20 @@ func (fd *FD) Write(p []byte) (int, error) {
 	defer fd.writeUnlock()
 	if fd.wdl.expired() {
 		return 0, errDeadline
+	}
+	if len(p) == 0 {
+		// Like internal/poll, make the call anyway: it reports EPIPE after
+		// CloseWrite. An empty write never blocks, so no driver is needed.
+		for {
+			_, err := unix.Write(fd.Sysfd, p)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return 0, os.NewSyscallError("write", err)
+			}
+			return 0, nil
+		}
 	}
 	return fd.drv.write(fd, p)
 }
