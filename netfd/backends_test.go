@@ -98,10 +98,21 @@ func checkLeaks(t *testing.T, fds, gs int) {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("leak: %d fds (was %d), %d goroutines (was %d):\n%s", nf, fds, ng, gs, buf)
+			t.Fatalf("leak: %d fds (was %d), %d goroutines (was %d):\n%s\n%s", nf, fds, ng, gs, fdList(), buf)
 		}
 		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing the test
 	}
+}
+
+// fdList names every open descriptor, for leak reports.
+func fdList() string {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var b strings.Builder
+	for _, e := range ents {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		fmt.Fprintf(&b, "fd %s -> %s\n", e.Name(), target)
+	}
+	return b.String()
 }
 
 func countFDs(t *testing.T) int {
