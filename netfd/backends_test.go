@@ -126,6 +126,9 @@ func countFDs(t *testing.T) int {
 // TestMain starts every backend's shared machinery (poller goroutines, rings)
 // before any leak baseline is taken.
 func TestMain(m *testing.M) {
+	if os.Getenv(fallbackChildEnv) != "" {
+		os.Exit(fallbackChild())
+	}
 	for _, b := range allBackends {
 		if b.std() {
 			continue
