@@ -217,13 +217,19 @@ func (d *uring) flush() {
 		if d.r.CQOverflowPending() {
 			flags = ring.EnterGetEvents
 		}
-		d.r.Enter(uint32(n), 0, flags)
+		got, err := d.r.Enter(uint32(n), 0, flags)
+		if int64(got) < n {
+			d.queued.Add(n - int64(got)) // not consumed (e.g. EBUSY): the next flush retries
+		}
 		d.flushMu.Store(false)
 		// Sends usually complete inside the enter: hand those CQEs out now
 		// rather than through the eventfd, the reaper and a goroutine hop.
 		if d.cqmu.TryLock() {
 			d.drain()
 			d.cqmu.Unlock()
+		}
+		if err != nil {
+			return // leave the rest to the next submitter rather than spin
 		}
 	}
 }
@@ -253,6 +259,7 @@ func (d *uring) reap(rc syscall.RawConn) {
 			for {
 				d.drain()
 				if !d.r.CQOverflowPending() {
+					d.flush() // SQEs a failed enter left behind
 					return false
 				}
 				d.r.Enter(0, 0, ring.EnterGetEvents) // flush the kernel's overflow list
