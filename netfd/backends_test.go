@@ -65,7 +65,8 @@ var allBackends = []backend{
 
 // run runs f once per backend as parallel subtests, then checks that no file
 // descriptor and no goroutine outlived them. A backend that cannot run here
-// is skipped with the reason; CI treats a skipped uring subtest as a failure.
+// is skipped with the reason, or fails when RINGNET_REQUIRE_URING is set, as
+// CI sets it: io_uring works on the machines this project runs on.
 func run(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
 	fds, gs := countFDs(t), runtime.NumGoroutine()
@@ -75,6 +76,9 @@ func run(t *testing.T, f func(t *testing.T, b backend)) {
 			t.Parallel()
 			if !b.std() {
 				if _, err := netfd.Resolve(b.nb); err != nil {
+					if os.Getenv("RINGNET_REQUIRE_URING") != "" {
+						t.Fatalf("backend %s unavailable (RINGNET_REQUIRE_URING is set): %v", b.name, err)
+					}
 					t.Skipf("backend %s unavailable: %v", b.name, err)
 				}
 			}
