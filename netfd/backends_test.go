@@ -3,6 +3,7 @@ package netfd_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -102,7 +103,11 @@ func checkLeaks(t *testing.T, fds, gs int) {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("leak: %d fds (was %d), %d goroutines (was %d):\n%s\n%s", nf, fds, ng, gs, fdList(), buf)
+			msg := fmt.Sprintf("%s: leak: %d fds (was %d), %d goroutines (was %d):\n%s\n%s", t.Name(), nf, fds, ng, gs, fdList(), buf)
+			// Also straight to stderr: go test without -v drops the log of a
+			// parent test that fails in Cleanup after parallel subtests.
+			fmt.Fprintln(os.Stderr, msg)
+			t.Fatal(msg)
 		}
 		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing the test
 	}
@@ -202,4 +207,25 @@ func unixPath(t *testing.T) string {
 		t.Cleanup(func() { os.Remove(p) })
 	}
 	return strings.TrimSpace(p)
+}
+
+// echo writes back what it reads from c until EOF or an error. Not
+// io.Copy(c, c): with std's TCPConn that splices through pipes kept in a
+// process-wide pool, which outlive the test and trip the fd leak check.
+func echo(c net.Conn) error {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }

@@ -63,7 +63,7 @@ func fallbackChild() int {
 	if err2 == nil {
 		go func() {
 			if c, err := ln.Accept(); err == nil {
-				io.Copy(c, c)
+				echo(c)
 				c.Close()
 			}
 		}()

@@ -27,7 +27,7 @@ func TestManyConns(t *testing.T) {
 				}
 				srv.Go(func() {
 					defer c.Close()
-					io.Copy(c, c)
+					echo(c)
 				})
 			}
 		})

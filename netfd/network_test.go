@@ -36,22 +36,7 @@ func TestNetworks(t *testing.T) {
 					return
 				}
 				defer c.Close()
-				// Not io.Copy: std's TCPConn would splice through a pooled
-				// pipe that outlives the test and trips the fd leak check.
-				buf := make([]byte, 64)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						c.Write(buf[:n])
-					}
-					if err != nil {
-						if err == io.EOF {
-							err = nil
-						}
-						done <- err
-						return
-					}
-				}
+				done <- echo(c)
 			}()
 			c, err := b.Dial(tc.network, dial)
 			if err != nil {
