@@ -18,6 +18,7 @@ var benchBackends = []backend{
 	{name: "uring-perp", nb: netfd.UringPerP},
 	{name: "uring-nocoop", nb: netfd.UringNoCoop},
 	{name: "uring-entereach", nb: netfd.UringEnterEach},
+	{name: "uring-nopollfirst", nb: netfd.UringNoPollFirst},
 }
 
 func forBenchBackends(b *testing.B, f func(b *testing.B, be backend)) {

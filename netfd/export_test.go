@@ -16,13 +16,14 @@ const EpollThread Backend = "epoll-thread"
 
 // Variants of the io_uring driver that docs/design.md compares.
 const (
-	UringPerP      Backend = "uring-perp"      // one ring per P
-	UringNoCoop    Backend = "uring-nocoop"    // without COOP_TASKRUN
-	UringEnterEach Backend = "uring-entereach" // every submitter enters itself
+	UringPerP        Backend = "uring-perp"        // one ring per P
+	UringNoCoop      Backend = "uring-nocoop"      // without COOP_TASKRUN
+	UringEnterEach   Backend = "uring-entereach"   // every submitter enters itself
+	UringNoPollFirst Backend = "uring-nopollfirst" // recv never polls first
 )
 
 func init() {
-	variant := func(flags uint32, shards int, enterEach bool) func() (driver, error) {
+	variant := func(flags uint32, shards int, enterEach bool, noPollFirst ...bool) func() (driver, error) {
 		return sync.OnceValues(func() (driver, error) {
 			d, err := newUringDriver(flags, shards)
 			if err != nil {
@@ -30,16 +31,18 @@ func init() {
 			}
 			for _, u := range d.shards {
 				u.enterEach = enterEach
+				u.noPollFirst = len(noPollFirst) > 0
 			}
 			return d, nil
 		})
 	}
 	n := runtime.GOMAXPROCS(0)
 	testDrivers = map[Backend]func() (driver, error){
-		EpollThread:    func() (driver, error) { return epollThread() },
-		UringPerP:      variant(uringFlags, n, false),
-		UringNoCoop:    variant(ring.SetupCQSize|ring.SetupSubmitAll, 1, false),
-		UringEnterEach: variant(uringFlags, 1, true),
+		EpollThread:      func() (driver, error) { return epollThread() },
+		UringPerP:        variant(uringFlags, n, false),
+		UringNoCoop:      variant(ring.SetupCQSize|ring.SetupSubmitAll, 1, false),
+		UringEnterEach:   variant(uringFlags, 1, true),
+		UringNoPollFirst: variant(uringFlags, 1, false, true),
 	}
 }
 

@@ -53,6 +53,8 @@ type uring struct {
 	// enterEach makes every submitter enter the kernel itself, under sqmu:
 	// the design that single-flusher batching replaced (docs/design.md).
 	enterEach bool
+	// noPollFirst turns off IORING_RECVSEND_POLL_FIRST (for measuring it).
+	noPollFirst bool
 }
 
 // uringEntries is the SQ size; the CQ is larger because every connection can
@@ -285,7 +287,7 @@ func (d *uring) complete(ud uint64, res int32, flags uint32) {
 		o.multishot(res, flags, more)
 		return
 	}
-	o.res = res
+	o.res, o.flags = res, flags
 	o.ud.Store(0)
 	o.done <- struct{}{}
 }
@@ -297,7 +299,8 @@ func (d *uring) complete(ud uint64, res int32, flags uint32) {
 type uop struct {
 	slot      uint32
 	ud        atomic.Uint64 // user_data while in flight, 0 otherwise
-	res       int32         // the CQE's result, written before done
+	res       int32         // the CQE's result and flags, written before done
+	flags     uint32
 	done      chan struct{} // cap 1: the final CQE arrived
 	buf       []byte
 	sa        unix.RawSockaddrAny

@@ -106,10 +106,18 @@ func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
 		o.buf = p
 		sqe := u.start(o)
 		sqe.PrepRecv(fd.Sysfd, p, 0)
+		if fd.rdrained && !u.noPollFirst {
+			// The last recv emptied the socket: skip the attempt that would
+			// find nothing and go straight to waiting for data.
+			sqe.IoPrio |= ring.RecvsendPollFirst
+		}
 		u.commit()
 		res := u.await(fd, o, &fd.rdl)
 		o.buf = nil
 		if res >= 0 {
+			// The kernel says whether data is left (TCP reports it; where
+			// it does not, polling first only costs the poll's arming).
+			fd.rdrained = res > 0 && o.flags&ring.CQEFSockNonempty == 0
 			return int(res), nil
 		}
 		if again, err := retry(fd, &fd.rdl, res); !again {
