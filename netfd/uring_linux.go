@@ -40,7 +40,7 @@ type uring struct {
 	r *ring.Ring
 
 	sqmu    sync.Mutex   // guards the SQ side of r
-	queued  atomic.Int64 // SQEs published and not yet entered
+	queued  atomic.Int64 // > 0: SQEs were published since the last flush looked
 	flushMu atomic.Bool  // held by the goroutine running io_uring_enter
 
 	ops slotTable[uop] // in-flight operations by the slot in user_data
@@ -85,13 +85,13 @@ var uringOps = []struct {
 }
 
 var defaultUring = sync.OnceValues(func() (*uringDriver, error) {
-	return newUringDriver(uringFlags, 1)
+	return newUringDriver(uringFlags, 1, uringEntries)
 })
 
-func newUringDriver(flags uint32, shards int) (*uringDriver, error) {
+func newUringDriver(flags uint32, shards int, sqEntries uint32) (*uringDriver, error) {
 	d := &uringDriver{}
 	for range max(shards, 1) {
-		u, err := newUring(flags)
+		u, err := newUring(flags, sqEntries)
 		if err != nil {
 			return nil, err // rings already made stay for the process; only a failing machine gets here
 		}
@@ -121,8 +121,8 @@ func (e *errUringSetup) fallback() bool {
 
 var errMissingOp = errors.New("missing io_uring op")
 
-func newUring(flags uint32) (*uring, error) {
-	r, err := ring.New(uringEntries, &ring.Params{Flags: flags, CQEntries: uringCQEntries})
+func newUring(flags, sqEntries uint32) (*uring, error) {
+	r, err := ring.New(sqEntries, &ring.Params{Flags: flags, CQEntries: uringCQEntries})
 	if err != nil {
 		return nil, &errUringSetup{reason: setupReason(err), err: err}
 	}
@@ -187,8 +187,7 @@ func (d *uring) getSQE() *ring.SQE {
 		if sqe := d.r.GetSQE(); sqe != nil {
 			return sqe
 		}
-		d.r.FlushSQ()
-		d.r.Enter(uringEntries, 0, 0)
+		d.r.Enter(d.r.FlushSQ(), 0, 0)
 	}
 }
 
@@ -211,17 +210,25 @@ func (d *uring) commit() {
 
 // flush enters every published SQE. Only one goroutine enters at a time;
 // one that finds another entering leaves, and the enterer loops until
-// nothing is left, so no SQE is stranded.
+// nothing is left, so no SQE is stranded. queued only says "someone
+// published since the last look"; how many SQEs wait is read from the ring.
 func (d *uring) flush() {
 	for d.queued.Load() > 0 && d.flushMu.CompareAndSwap(false, true) {
-		n := d.queued.Swap(0)
-		var flags uint32
-		if d.r.CQOverflowPending() {
-			flags = ring.EnterGetEvents
+		d.queued.Store(0)
+		d.sqmu.Lock()
+		n := d.r.FlushSQ() // published and not yet consumed by the kernel
+		d.sqmu.Unlock()
+		var got int
+		var err error
+		if n > 0 || d.r.CQOverflowPending() {
+			var flags uint32
+			if d.r.CQOverflowPending() {
+				flags = ring.EnterGetEvents
+			}
+			got, err = d.r.Enter(n, 0, flags)
 		}
-		got, err := d.r.Enter(uint32(n), 0, flags)
-		if int64(got) < n {
-			d.queued.Add(n - int64(got)) // not consumed (e.g. EBUSY): the next flush retries
+		if err == nil && got > 0 && uint32(got) < n {
+			d.queued.Add(1) // the kernel took part of them: go round again
 		}
 		d.flushMu.Store(false)
 		// Sends usually complete inside the enter: hand those CQEs out now
@@ -231,7 +238,8 @@ func (d *uring) flush() {
 			d.cqmu.Unlock()
 		}
 		if err != nil {
-			return // leave the rest to the next submitter rather than spin
+			d.queued.Add(1) // e.g. EBUSY: leave them to the next submitter or the reaper
+			return
 		}
 	}
 }
