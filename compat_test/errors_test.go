@@ -164,10 +164,11 @@ func TestTimeout(t *testing.T) {
 		r := <-rd
 		o.io("moved.read", r.n, r.err)
 
-		// Write deadline while the peer does not read.
+		// Write deadline while the peer does not read. Generous, so that
+		// on a loaded machine the first write still happens before it.
 		o.err("setwritebuffer", setWriteBuffer(c, 32<<10))
 		o.err("peer.setreadbuffer", setReadBuffer(s, 32<<10))
-		o.err("setwritedeadline", c.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+		o.err("setwritedeadline", c.SetWriteDeadline(time.Now().Add(300*time.Millisecond)))
 		big := make([]byte, 8<<20)
 		n, err = c.Write(big)
 		o.setf("write.partial", "%v", n > 0 && n < len(big))
