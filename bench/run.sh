@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# run.sh: the HTTP server benchmark of ringnet against its peers, by the
+# method of ../../shared/BASELINE.md (see README.md).
+#
+#   bench/run.sh [-r ROUNDS] [-d SECONDS] [-n IDLE_CONNS] [-s server,server,...]
+#
+# Environment: ROUNDS (3), DURATION (5, seconds per wrk run), IDLE_CONNS
+# (10000), SERVERS (all), PORT_BASE (18100), KEEP (1: keep the work dir).
+# Quick mode: ROUNDS=1 DURATION=2 IDLE_CONNS=2000 bench/run.sh
+#
+# Progress goes to stderr, the markdown table to stdout.
+set -euo pipefail
+
+ALL_SERVERS="ringnet-uring ringnet-epoll ringnet-std nethttp fasthttp gnet nbio gain"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SERVERS=${SERVERS:-$ALL_SERVERS}
+PORT_BASE=${PORT_BASE:-18100}
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "r:d:n:s:h" opt; do
+	case $opt in
+	r) ROUNDS=$OPTARG ;;
+	d) DURATION=$OPTARG ;;
+	n) IDLE_CONNS=$OPTARG ;;
+	s) SERVERS=${OPTARG//,/ } ;;
+	*) usage ;;
+	esac
+done
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "run.sh: $*"; exit 1; }
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH/.." && pwd)
+
+# --- tools -----------------------------------------------------------------
+
+missing=()
+for tool in go wrk taskset flock; do
+	command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+	log "run.sh: missing: ${missing[*]}"
+	log "  Debian/Ubuntu: apt-get update && apt-get install -y wrk util-linux   (taskset is in util-linux; Go from go.dev/dl)"
+	exit 1
+fi
+PERF=1
+if ! command -v perf >/dev/null; then
+	PERF=0
+	log "run.sh: perf not found, syscalls/req will be n/a (apt-get install -y linux-perf)"
+elif ! perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+	PERF=0
+	log "run.sh: perf cannot count raw_syscalls:sys_enter here (try as root, or sysctl kernel.perf_event_paranoid=-1), syscalls/req will be n/a"
+fi
+ulimit -n 20000 2>/dev/null || log "run.sh: could not raise ulimit -n to 20000 (now $(ulimit -n)); lower IDLE_CONNS if the idle test fails"
+CLK_TCK=$(getconf CLK_TCK)
+
+# Two runs at once would share the cores and measure each other.
+exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
+flock -n 9 || die "another run.sh holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
+
+# --- build -----------------------------------------------------------------
+
+WORK=$(mktemp -d /tmp/ringnet-bench.XXXXXX)
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "building into $WORK"
+go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
+(
+	cd "$BENCH"
+	for s in nethttp fasthttp gnet nbio; do
+		go build -o "$WORK/$s" "./servers/$s"
+	done
+	go build -tags gain -ldflags=-checklinkname=0 -o "$WORK/gain" ./servers/gain
+	go build -o "$WORK/idleconns" ./cmd/idleconns
+)
+
+# TechEmpower's wrk headers.
+HEADERS=(-H 'Host: localhost'
+	-H 'Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7'
+	-H 'Connection: keep-alive')
+cat >"$WORK/pipeline.lua" <<'EOF'
+-- 16 requests sent as one write, as TechEmpower's pipeline.lua does.
+init = function(args)
+	local r = {}
+	for i = 1, 16 do
+		r[i] = wrk.format()
+	end
+	req = table.concat(r)
+end
+
+request = function()
+	return req
+end
+EOF
+
+# --- one server ------------------------------------------------------------
+
+PORT=$PORT_BASE
+SERVER_PID=
+
+# start NAME: starts server NAME on a fresh port and waits until it accepts.
+start() {
+	PORT=$((PORT + 1))
+	ADDR=127.0.0.1:$PORT
+	local cmd
+	case $1 in
+	ringnet-*) cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${1#ringnet-}") ;;
+	*) cmd=("$WORK/$1" -addr "$ADDR") ;;
+	esac
+	"${cmd[@]}" >>"$WORK/$1.log" 2>&1 &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	local i
+	for ((i = 0; i < 100; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+			sleep 0.2 # a server that lost the port to another process exits now
+			kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start (port $PORT taken?); see $WORK/$1.log"
+			return 0
+		fi
+		kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start; see $WORK/$1.log (KEEP=1 keeps it)"
+		sleep 0.1
+	done
+	die "$1 did not accept on $ADDR within 10 s"
+}
+
+stop() {
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 20; i++)); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# status PATH: the status code the running server answers GET PATH with.
+status() {
+	local line
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" >&3
+	read -r -t 5 line <&3 || true
+	exec 3<&-
+	line=${line#* }
+	printf '%s\n' "${line%% *}"
+}
+
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$SERVER_PID/stat"; }
+
+# record SERVER METRIC VALUE
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$WORK/results.tsv"; }
+
+# load SERVER NAME CONNS [wrk args]: one bounded wrk run; records rps, p99,
+# CPU µs/req and, for NAME=c256, syscalls/req.
+load() {
+	local server=$1 name=$2 conns=$3
+	shift 3
+	local out=$WORK/wrk-$server-$name-r$round.txt perfout=$WORK/perf-$server-$name-r$round.txt perf_pid=
+	if [[ $PERF == 1 && $name == c256 ]]; then
+		perf stat -x, -e raw_syscalls:sys_enter -p "$SERVER_PID" -o "$perfout" &
+		perf_pid=$!
+		PIDS+=("$perf_pid")
+		sleep 0.2 # let perf attach before the load starts
+	fi
+	local t0 t1
+	t0=$(cpu_ticks)
+	timeout $((DURATION + 30)) taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 8s --latency \
+		"${HEADERS[@]}" "$@" "http://$ADDR$URLPATH" >"$out" 2>&1 || log "  wrk failed for $server $name: $(tail -n 2 "$out")"
+	t1=$(cpu_ticks)
+	if [[ -n $perf_pid ]]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+	fi
+	local reqs rps p99 bad
+	reqs=$(awk '/requests in/ { print $1 }' "$out")
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+	p99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u);
+		print (u == "us" ? v / 1000 : u == "s" ? v * 1000 : u == "m" ? v * 60000 : v) }' "$out")
+	bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+	[[ -z $bad ]] || log "  WARNING: $server $name: $bad non-2xx responses"
+	[[ -n $reqs && $reqs -gt 0 ]] || { log "  $server $name: no requests completed"; return 0; }
+	record "$server" "rps_$name" "$rps"
+	[[ $name == p16 ]] || record "$server" "p99_$name" "$p99"
+	record "$server" "cpu_$name" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { print t * 1e6 / hz / n }')"
+	if [[ -n $perf_pid ]]; then
+		local calls
+		calls=$(awk -F, '/raw_syscalls:sys_enter/ { print $1 }' "$perfout")
+		[[ $calls =~ ^[0-9]+$ ]] && record "$server" "sys_$name" "$(awk -v c="$calls" -v n="$reqs" 'BEGIN { print c / n }')"
+	fi
+	log "  $server $name: $rps rps, p99 ${p99:-?} ms, $reqs requests"
+}
+
+# bench SERVER: one round for one server: the idle-memory test on a fresh
+# process, then the three load runs on another fresh process.
+bench() {
+	local server=$1
+	start "$server"
+	URLPATH=/plaintext
+	local code
+	code=$(status /plaintext)
+	if [[ $code != 200 ]]; then
+		[[ $server == ringnet-* ]] || die "$server answers GET /plaintext with $code"
+		URLPATH=/
+		code=$(status /)
+		[[ $code == 200 ]] || die "$server answers GET / with $code"
+	fi
+	record "$server" path "$URLPATH"
+	local idle
+	if idle=$("$WORK/idleconns" -addr "$ADDR" -path "$URLPATH" -n "$IDLE_CONNS" -pid "$SERVER_PID" 2>>"$WORK/idleconns.log"); then
+		local before after held threads
+		eval "$(tr ' ' '\n' <<<"$idle" | sed -n 's/^rss_before_kib=/before=/p; s/^rss_after_kib=/after=/p; s/^held=/held=/p; s/^threads=/threads=/p')"
+		record "$server" idle_kib "$(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN { print n ? (a - b) / n : "nan" }')"
+		record "$server" rss_before "$before"
+		record "$server" rss_after "$after"
+		record "$server" held "$held"
+		record "$server" threads "$threads"
+		log "  $server idle: $idle"
+	else
+		log "  $server idle test failed: $(tail -n 1 "$WORK/idleconns.log")"
+	fi
+	stop
+	start "$server"
+	load "$server" c64 64
+	load "$server" c256 256
+	load "$server" p16 256 -s "$WORK/pipeline.lua"
+	stop
+}
+
+log "servers: $SERVERS; $ROUNDS round(s), ${DURATION}s per wrk run, $IDLE_CONNS idle conns; perf: $([[ $PERF == 1 ]] && echo yes || echo no)"
+: >"$WORK/results.tsv"
+for ((round = 1; round <= ROUNDS; round++)); do
+	log "round $round/$ROUNDS"
+	for server in $SERVERS; do
+		bench "$server"
+	done
+done
+
+# --- table -----------------------------------------------------------------
+
+# The table: per server and metric the median (min–max) over the rounds,
+# and the c256 rps ratio against net/http and gnet (medians).
+awk -F'\t' -v servers="$SERVERS" -v rounds="$ROUNDS" '
+function fmt(x, d,   s, out) {
+	if (d == 0) {
+		s = sprintf("%.0f", x); out = ""
+		while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+		return s out
+	}
+	return sprintf("%." d "f", x)
+}
+function median(key,   n, i, j, t, a) {
+	n = cnt[key]
+	for (i = 1; i <= n; i++) a[i] = val[key, i]
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	lo[key] = a[1]; hi[key] = a[n]
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function cell(s, m, d,   key, md) {
+	key = s SUBSEP m
+	if (!cnt[key]) return "n/a"
+	md = median(key)
+	if (cnt[key] == 1) return fmt(md, d)
+	return fmt(md, d) " (" fmt(lo[key], d) "–" fmt(hi[key], d) ")"
+}
+function ratio(s, base,   a, b) {
+	if (!cnt[s SUBSEP "rps_c256"] || !cnt[base SUBSEP "rps_c256"]) return "n/a"
+	a = median(s SUBSEP "rps_c256"); b = median(base SUBSEP "rps_c256")
+	return b ? sprintf("%.2f×", a / b) : "n/a"
+}
+$2 == "path" { path[$1] = $3; next }
+{ key = $1 SUBSEP $2; val[key, ++cnt[key]] = $3 + 0 }
+END {
+	name["nethttp"] = "net/http"
+	print "| server | path | rps c64 | rps c256 | p99 c256 (ms) | rps pipelined16 (c256) | KiB/idle conn | syscalls/req c256 | server CPU µs/req c256 | c256 vs net/http | c256 vs gnet |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|"
+	n = split(servers, list, " ")
+	for (i = 1; i <= n; i++) {
+		s = list[i]
+		printf "| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", (s in name ? name[s] : s), path[s],
+			cell(s, "rps_c64", 0), cell(s, "rps_c256", 0), cell(s, "p99_c256", 2), cell(s, "rps_p16", 0),
+			cell(s, "idle_kib", 1), cell(s, "sys_c256", 2), cell(s, "cpu_c256", 1), ratio(s, "nethttp"), ratio(s, "gnet")
+	}
+	print ""
+	print "Secondary: p99 c64 (ms), server CPU µs/req c64 and pipelined16, RSS before/after the idle test (KiB), idle conns held, server threads while holding them."
+	print ""
+	print "| server | p99 c64 | CPU µs/req c64 | CPU µs/req p16 | RSS before | RSS after idle conns | conns held | threads |"
+	print "|---|---|---|---|---|---|---|---|"
+	for (i = 1; i <= n; i++) {
+		s = list[i]
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", (s in name ? name[s] : s),
+			cell(s, "p99_c64", 2), cell(s, "cpu_c64", 1), cell(s, "cpu_p16", 2), cell(s, "rss_before", 0),
+			cell(s, "rss_after", 0), cell(s, "held", 0), cell(s, "threads", 0)
+	}
+}' "$WORK/results.tsv"
