@@ -1,0 +1,184 @@
+package http_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// A backend is one listener implementation the server runs on: Go's net
+// package, or a netfd backend.
+type backend struct {
+	name string
+	nb   netfd.Backend // "" for std
+}
+
+func (b backend) listen(t testing.TB) net.Listener {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	if b.nb == "" {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	} else {
+		lc := netfd.ListenConfig{Backend: b.nb}
+		ln, err = lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+var allBackends = []backend{
+	{name: "std"},
+	{name: "epoll", nb: netfd.Epoll},
+	{name: "uring", nb: netfd.Uring},
+}
+
+// run runs f once per backend as parallel subtests, then checks that no
+// file descriptor and no goroutine outlived them. Every backend must be
+// available: a missing one fails the test rather than skipping it.
+func run(t *testing.T, f func(t *testing.T, b backend)) {
+	t.Helper()
+	fds, gs := countFDs(t), runtime.NumGoroutine()
+	t.Cleanup(func() { checkLeaks(t, fds, gs) })
+	for _, b := range allBackends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			if b.nb != "" {
+				if _, err := netfd.Resolve(b.nb); err != nil {
+					t.Fatalf("backend %s unavailable: %v", b.name, err)
+				}
+			}
+			f(t, b)
+		})
+	}
+}
+
+// serve starts s on a fresh listener of b and returns its address; the
+// server is closed, and Serve has returned, when the test ends.
+func serve(t *testing.T, b backend, s *ringhttp.Server) string {
+	t.Helper()
+	serveQuiet(s)
+	ln := b.listen(t)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-done; !errors.Is(err, ringhttp.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// serveQuiet sends s's log to nowhere unless the test set a logger.
+func serveQuiet(s *ringhttp.Server) {
+	if s.ErrorLog == nil {
+		s.ErrorLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// checkLeaks waits a bounded time for goroutines and descriptors to go
+// back to what they were before the test, and fails with what is left.
+func checkLeaks(t *testing.T, fds, gs int) {
+	if t.Failed() {
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		nf, ng := countFDs(t), runtime.NumGoroutine()
+		if nf <= fds && ng <= gs {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("leak: %d fds (was %d), %d goroutines (was %d):\n%s\n%s", nf, fds, ng, gs, fdList(), buf)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing the test
+	}
+}
+
+func fdList() string {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var b strings.Builder
+	for _, e := range ents {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		fmt.Fprintf(&b, "fd %s -> %s\n", e.Name(), target)
+	}
+	return b.String()
+}
+
+func countFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestMain starts every backend's shared machinery (poller goroutines,
+// rings) before any leak baseline is taken.
+func TestMain(m *testing.M) {
+	for _, b := range allBackends {
+		if b.nb == "" {
+			continue
+		}
+		if _, err := netfd.Resolve(b.nb); err != nil {
+			fmt.Fprintf(os.Stderr, "http: backend %s unavailable: %v\n", b.name, err)
+			continue // the tests themselves fail on it
+		}
+		lc := netfd.ListenConfig{Backend: b.nb}
+		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "warm-up %s: %v\n", b.name, err)
+			os.Exit(1)
+		}
+		ln.Close()
+	}
+	os.Exit(m.Run())
+}
+
+// exchange sends raw on a new connection to addr, in one write or byte by
+// byte, and returns everything the server sends until it closes.
+func exchange(t *testing.T, addr, raw string, split bool) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	go func() {
+		if split {
+			for i := 0; i < len(raw); i++ {
+				if _, err := c.Write([]byte{raw[i]}); err != nil {
+					return
+				}
+			}
+			return
+		}
+		c.Write([]byte(raw))
+	}()
+	got, err := io.ReadAll(c)
+	if err != nil && !errors.Is(err, net.ErrClosed) && !isReset(err) {
+		t.Fatalf("reading response: %v (got %q)", err, got)
+	}
+	return string(got)
+}
+
+func isReset(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "connection reset")
+}

@@ -1,0 +1,127 @@
+package http
+
+import (
+	"io"
+	"net/http"
+)
+
+// maxPostHandlerReadBytes is how much unread request body the server reads
+// and discards after the handler to keep the connection; past it the
+// connection is closed instead (net/http's figure).
+const maxPostHandlerReadBytes = 256 << 10
+
+// body is a request body as the handler reads it: Content-Length bytes or
+// a chunked stream, taken from the connection's reader. It is used by the
+// handler goroutine, then by the connection once the handler returned.
+type body struct {
+	c       *conn
+	left    int64          // Content-Length bytes not read yet
+	chunked *chunkedReader // nil for a Content-Length body
+	eof     bool           // the whole body was read
+	closed  bool
+	err     error // sticky read error
+	// wantContinue: the client sent "Expect: 100-continue" and the
+	// interim response goes out on the first Read.
+	wantContinue bool
+	// expectContinue: the request carried "Expect: 100-continue".
+	expectContinue bool
+	watch          *watch // told when the body is read to its end
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	return b.read(p)
+}
+
+func (b *body) read(p []byte) (int, error) {
+	if b.eof {
+		return 0, io.EOF
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.wantContinue {
+		b.wantContinue = false
+		if err := b.c.writeContinue(); err != nil {
+			b.err = err
+			return 0, err
+		}
+	}
+	var n int
+	var err error
+	if b.chunked != nil {
+		n, err = b.chunked.Read(p)
+		if err == io.EOF {
+			b.eof = true
+		}
+	} else {
+		if int64(len(p)) > b.left {
+			p = p[:b.left]
+		}
+		n, err = b.c.r.Read(p)
+		b.left -= int64(n)
+		if b.left == 0 {
+			b.eof, err = true, io.EOF
+		} else if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	if err == io.EOF && b.watch != nil {
+		b.watch.bodyRead()
+	}
+	return n, err
+}
+
+// Close stops the handler's reads. Like net/http it discards what is left
+// if that is small, so the connection can carry the next request.
+func (b *body) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if !b.wantContinue {
+		b.discard()
+	}
+	return nil
+}
+
+// discard reads and drops the rest of the body, up to
+// maxPostHandlerReadBytes, and reports whether all of it was read.
+func (b *body) discard() bool {
+	if b.eof {
+		return true
+	}
+	if b.wantContinue || b.err != nil {
+		return false
+	}
+	if b.chunked == nil && b.left > maxPostHandlerReadBytes {
+		return false
+	}
+	var buf [4096]byte
+	for total := 0; total <= maxPostHandlerReadBytes; {
+		n, err := b.read(buf[:])
+		total += n
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// reusable reports, once the handler is done with it, whether the
+// connection can carry another request: the body was read to its end or
+// discarded.
+func (b *body) reusable() bool {
+	if b.closed {
+		return b.eof
+	}
+	return b.discard()
+}

@@ -1,0 +1,211 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// commit decides how the response is framed and appends its status line
+// and header to the connection's output. p is the first piece of the
+// body, or all of it when the handler is done: it is sniffed for a
+// Content-Type and, when final, gives the Content-Length. The decisions
+// are net/http's (chunkWriter.writeHeader), in the same order, so the
+// bytes on the wire are the same.
+func (w *response) commit(p []byte) {
+	w.committed = true
+	c := w.c
+	keepAlives := c.srv.keepAlives()
+	isHEAD := w.req.Method == "HEAD"
+
+	header := w.header
+	owned := header != nil
+	if !owned {
+		header = w.handlerHeader
+	}
+	var exclude map[string]bool
+	del := func(key string) {
+		if owned {
+			header.Del(key)
+			return
+		}
+		if _, ok := header[key]; !ok {
+			return
+		}
+		if exclude == nil {
+			exclude = make(map[string]bool)
+		}
+		exclude[key] = true
+	}
+	var extra struct {
+		contentLength                             int64 // -1: none
+		contentType, connection, transferEncoding string
+	}
+	extra.contentLength = -1
+
+	trailers := false
+	for k := range w.header {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			if exclude == nil {
+				exclude = make(map[string]bool)
+			}
+			exclude[k] = true
+			trailers = true
+		}
+	}
+	for _, v := range w.header["Trailer"] {
+		trailers = true
+		for _, k := range strings.Split(v, ",") {
+			if k = trimOWS(k); k != "" {
+				w.declareTrailer(k)
+			}
+		}
+	}
+
+	te := header.Get("Transfer-Encoding")
+	hasTE := te != ""
+
+	if w.handlerDone && !trailers && !hasTE && bodyAllowedForStatus(w.status) && !hasHeader(header, "Content-Length") && (!isHEAD || len(p) > 0) {
+		w.contentLength = int64(len(p))
+		extra.contentLength = int64(len(p))
+	}
+
+	if w.wants10KeepAlive && keepAlives {
+		if header.Get("Content-Length") != "" && header.Get("Connection") == "keep-alive" {
+			w.closeAfter = false
+		}
+	}
+	hasCL := w.contentLength != -1
+	if w.wants10KeepAlive && (isHEAD || hasCL || !bodyAllowedForStatus(w.status)) {
+		if _, set := header["Connection"]; !set {
+			extra.connection = "keep-alive"
+		}
+	} else if !w.req.ProtoAtLeast(1, 1) || w.wantsClose {
+		w.closeAfter = true
+	}
+	if header.Get("Connection") == "close" || !keepAlives {
+		w.closeAfter = true
+	}
+
+	if tooBig := w.settleBody(); tooBig {
+		del("Connection")
+		extra.connection = "close"
+	}
+
+	code := w.status
+	if bodyAllowedForStatus(code) {
+		_, haveType := header["Content-Type"]
+		if header.Get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
+			extra.contentType = http.DetectContentType(p)
+		}
+	} else {
+		for _, k := range suppressedHeaders(code) {
+			del(k)
+		}
+	}
+	_, hasDate := header["Date"]
+
+	if hasCL && hasTE && te != "identity" {
+		c.srv.logf("http: WriteHeader called with both Transfer-Encoding and a Content-Length", "te", te, "length", w.contentLength)
+		del("Content-Length")
+		hasCL = false
+	}
+
+	switch {
+	case isHEAD || !bodyAllowedForStatus(code) || code == http.StatusNoContent:
+		del("Transfer-Encoding")
+	case hasCL:
+		del("Transfer-Encoding")
+	case w.req.ProtoAtLeast(1, 1):
+		if hasTE && te == "identity" {
+			w.closeAfter = true
+			del("Transfer-Encoding")
+		} else {
+			w.chunking = true
+			extra.transferEncoding = "chunked"
+			if hasTE && te == "chunked" {
+				del("Transfer-Encoding")
+			}
+		}
+	default: // HTTP/1.0 without a length: the end of the body is the close
+		w.closeAfter = true
+		del("Transfer-Encoding")
+	}
+	if w.chunking {
+		del("Content-Length")
+	}
+
+	if w.closeAfter && (!keepAlives || !containsToken(w.header.Get("Connection"), "close")) && !isProtocolSwitch(code, header) {
+		del("Connection")
+		if w.req.ProtoAtLeast(1, 1) {
+			extra.connection = "close"
+		}
+	}
+
+	out := &c.out
+	appendStatusLine(out, w.req.ProtoAtLeast(1, 1), code)
+	header.WriteSubset(out, exclude)
+	if !hasDate {
+		out.WriteString("Date: ")
+		out.Write(c.srv.date.get())
+		out.WriteString("\r\n")
+	}
+	if extra.contentLength >= 0 {
+		out.WriteString("Content-Length: ")
+		out.b = strconv.AppendInt(out.b, extra.contentLength, 10)
+		out.WriteString("\r\n")
+	}
+	for _, kv := range [...][2]string{{"Content-Type: ", extra.contentType}, {"Connection: ", extra.connection}, {"Transfer-Encoding: ", extra.transferEncoding}} {
+		if kv[1] != "" {
+			out.WriteString(kv[0])
+			out.WriteString(kv[1])
+			out.WriteString("\r\n")
+		}
+	}
+	out.WriteString("\r\n")
+}
+
+// settleBody is what net/http does with an unread request body when the
+// response header goes out: discard a small rest so the connection can
+// be reused, else mark the connection to close. It reports whether the
+// rest was too big, which adds "Connection: close".
+func (w *response) settleBody() (tooBig bool) {
+	b := w.body
+	if b == nil || w.closeAfter || w.fullDuplex {
+		return false
+	}
+	if b.expectContinue && !b.eof {
+		w.closeAfter = true // the client may still be waiting for a 100
+		return false
+	}
+	if b.closed {
+		if !b.eof {
+			w.closeAfter = true
+		}
+		return false
+	}
+	if b.discard() {
+		return false
+	}
+	w.closeAfter = true
+	return b.err == nil
+}
+
+func hasHeader(h http.Header, key string) bool {
+	_, ok := h[key]
+	return ok
+}
+
+func suppressedHeaders(status int) []string {
+	switch {
+	case status == 304:
+		return []string{"Content-Type", "Content-Length", "Transfer-Encoding"}
+	case !bodyAllowedForStatus(status):
+		return []string{"Content-Length", "Transfer-Encoding"}
+	}
+	return nil
+}
+
+func isProtocolSwitch(code int, h http.Header) bool {
+	return code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "" && hasListToken(h["Connection"], "Upgrade")
+}

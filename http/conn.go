@@ -1,0 +1,371 @@
+package http
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// maxOutBuffered is how many response bytes collect in c.out before
+// they are written even though more pipelined requests are waiting.
+const maxOutBuffered = 64 << 10
+
+// conn is one client connection. Its goroutine runs the loop in serve,
+// whose phases are explicit (connPhase); ConnState callbacks report the
+// coarser net/http states (New, Active, Idle, Hijacked, Closed).
+type conn struct {
+	srv *Server
+	rwc net.Conn
+	r   connReader // every byte read from rwc goes through here
+	out outBuf     // every byte written to rwc collects here first
+	// werr is the first write error; the connection closes after it.
+	werr error
+
+	respBuf      []byte // a response's pre-commit body buffer, reused
+	remoteAddr   string
+	ctx          context.Context
+	created      time.Time
+	hijackedConn bool   // set by hijack, on the handler goroutine
+	watch        *watch // the client-gone watch of the request being served
+	tlsState     *tls.ConnectionState
+	lastMethod   string // of the previous request
+
+	mu      sync.Mutex // guards state and closing, also read by Shutdown
+	state   http.ConnState
+	closing bool // Shutdown closed rwc while the conn was idle
+}
+
+func newConn(s *Server, rwc net.Conn, ctx context.Context) *conn {
+	c := &conn{srv: s, rwc: rwc, created: time.Now(), state: http.StateNew}
+	c.r.conn = rwc
+	c.remoteAddr = rwc.RemoteAddr().String()
+	c.ctx = context.WithValue(ctx, http.LocalAddrContextKey, rwc.LocalAddr())
+	return c
+}
+
+func (c *conn) hijacked() bool { return c.hijackedConn }
+
+// connPhase is where a connection's goroutine is:
+//
+//	handshake ─▶ read ─▶ serve ─▶ idle ─▶ read ─▶ …
+//	               │        │   (a pipelined request skips the wait)
+//	               ▼        ▼
+//	             linger ─▶ close
+type connPhase uint8
+
+const (
+	phaseHandshake connPhase = iota // TLS handshake (TLS connections only)
+	phaseRead                       // reading and parsing a request header
+	phaseServe                      // running the handler, framing its response
+	phaseIdle                       // waiting for the next request's first byte
+	phaseLinger                     // half-closed, draining what the client sends
+	phaseClose                      // done: teardown closes unless hijacked
+)
+
+// serve runs the connection until it closes or is hijacked.
+func (c *conn) serve() {
+	defer c.teardown()
+	var w *response // the request being served
+	for phase := phaseHandshake; phase != phaseClose; {
+		switch phase {
+		case phaseHandshake:
+			phase = phaseClose
+			if c.handshake() {
+				phase = phaseRead
+			}
+		case phaseRead:
+			w, phase = c.readPhase()
+		case phaseServe:
+			phase = c.servePhase(w)
+		case phaseIdle:
+			phase = phaseClose
+			if c.waitForRequest() {
+				phase = phaseRead
+			}
+		case phaseLinger:
+			c.lingerClose()
+			phase = phaseClose
+		}
+	}
+}
+
+// readPhase reads the next request. A request refused before its handler
+// is answered (when net/http answers it) and the connection closes.
+func (c *conn) readPhase() (*response, connPhase) {
+	w, err := c.readRequest()
+	switch {
+	case err == nil:
+		return w, phaseServe
+	case err == errExpectation:
+		c.expectationFailed(w)
+		return nil, phaseClose
+	}
+	var re *requestError
+	if !errors.As(err, &re) {
+		return nil, phaseClose // EOF, timeout, reset: nobody to answer
+	}
+	c.out.b = appendErrorResponse(c.out.b, re)
+	c.flush()
+	return nil, phaseLinger
+}
+
+// servePhase runs the handler and decides what follows: the next request
+// (responses stay buffered while another request is already read, so
+// pipelined responses leave in one write), or the end.
+func (c *conn) servePhase(w *response) connPhase {
+	if !c.serveRequest(w) {
+		if c.hijacked() {
+			return phaseClose
+		}
+		c.flush()
+		if w.body != nil && !w.body.eof {
+			return phaseLinger // the client may still be sending the body
+		}
+		return phaseClose
+	}
+	if len(c.r.buffered()) == 0 || len(c.out.b) >= maxOutBuffered {
+		if c.flush() != nil {
+			return phaseClose
+		}
+	}
+	return phaseIdle
+}
+
+// handshake completes the TLS handshake of a TLS connection, bounded by
+// the header timeout, and records its state for Request.TLS.
+func (c *conn) handshake() bool {
+	tc, ok := c.rwc.(*tls.Conn)
+	if !ok {
+		return true
+	}
+	if d := c.srv.readHeaderTimeout(); d > 0 {
+		tc.SetDeadline(time.Now().Add(d))
+	}
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		var re tls.RecordHeaderError
+		if errors.As(err, &re) && re.Conn != nil && string(re.RecordHeader[:]) != "" && looksLikeHTTP(re.RecordHeader[:]) {
+			io.WriteString(re.Conn, "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+			re.Conn.Close()
+			return false
+		}
+		c.srv.logf("http: TLS handshake error from "+c.remoteAddr, "err", err)
+		return false
+	}
+	tc.SetDeadline(time.Time{})
+	st := tc.ConnectionState()
+	c.tlsState = &st
+	return true
+}
+
+func looksLikeHTTP(hdr []byte) bool {
+	switch string(hdr) {
+	case "GET /", "HEAD ", "POST ", "PUT /", "OPTIO":
+		return true
+	}
+	return false
+}
+
+// waitForRequest holds the connection between requests: at once when the
+// next request is already buffered, else Idle until its first byte or
+// IdleTimeout. It reports false when the connection is to close.
+func (c *conn) waitForRequest() bool {
+	if len(c.r.buffered()) > 0 {
+		return true
+	}
+	c.r.release()
+	c.setState(http.StateIdle)
+	if d := c.srv.idleTimeout(); d > 0 {
+		c.rwc.SetReadDeadline(time.Now().Add(d))
+	} else {
+		c.rwc.SetReadDeadline(time.Time{})
+	}
+	if err := c.r.fill(c.srv.headerLimit()); err != nil {
+		return false
+	}
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	return !closing
+}
+
+// readRequest reads and parses one request header and sets up its body
+// and its response. Its errors are the connection's end: net errors
+// close silently, a *requestError is answered first.
+func (c *conn) readRequest() (*response, error) {
+	s := c.srv
+	if d := s.readHeaderTimeout(); d > 0 {
+		c.rwc.SetReadDeadline(time.Now().Add(d))
+	} else {
+		c.rwc.SetReadDeadline(time.Time{}) // not the idle deadline
+	}
+	if c.lastMethod == "POST" {
+		// RFC 9112 §2.2: a server SHOULD ignore an empty line before the
+		// request line; net/http drops up to 4 CR or LF after a POST
+		// (old clients count the CRLF after a body wrongly).
+		peek, _ := c.r.peek(4)
+		n := 0
+		for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
+			n++
+		}
+		c.r.consume(n)
+	}
+	block, err := c.r.readHeaderBlock(s.headerLimit())
+	if err != nil {
+		return nil, err
+	}
+	c.setState(http.StateActive)
+	now := time.Now()
+	if s.ReadTimeout > 0 {
+		c.rwc.SetReadDeadline(now.Add(s.ReadTimeout))
+	} else {
+		c.rwc.SetReadDeadline(time.Time{})
+	}
+	if s.WriteTimeout > 0 {
+		c.rwc.SetWriteDeadline(now.Add(s.WriteTimeout))
+	}
+	req := new(http.Request)
+	length, err := parseRequest(block, req)
+	if err != nil {
+		return nil, err
+	}
+	c.lastMethod = req.Method
+	req.RemoteAddr = c.remoteAddr
+	req.TLS = c.tlsState
+	w := &response{c: c, req: req, handlerHeader: make(http.Header), contentLength: -1}
+	connField := req.Header.Get("Connection")
+	w.wants10KeepAlive = req.ProtoMajor == 1 && req.ProtoMinor == 0 && containsToken(connField, "keep-alive")
+	w.wantsClose = req.Close || containsToken(connField, "close")
+	switch {
+	case length == 0:
+		req.Body = http.NoBody
+	case length == chunkedLength:
+		w.body = &body{c: c, chunked: &chunkedReader{src: &c.r, trailer: &req.Trailer}}
+	default:
+		w.body = &body{c: c, left: length}
+	}
+	if w.body != nil {
+		req.Body = w.body
+	}
+	if expect := req.Header.Get("Expect"); expect != "" {
+		if !containsToken(expect, "100-continue") {
+			return w, errExpectation
+		}
+		if req.ProtoAtLeast(1, 1) && w.body != nil {
+			w.body.wantContinue, w.body.expectContinue = true, true
+		}
+	}
+	return w, nil
+}
+
+// serveRequest runs the handler for w's request and completes the
+// response. It reports whether the connection can carry another request.
+func (c *conn) serveRequest(w *response) (reusable bool) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	wt := &w.watch
+	*wt = watch{c: c, cancel: cancel, bodyDone: w.body == nil}
+	c.watch = wt
+	defer wt.stop()
+	if w.body != nil {
+		w.body.watch = wt
+	}
+	w.ctx = reqContext{Context: ctx, w: wt}
+	req := w.req.WithContext(&w.ctx)
+	w.req = req
+	if w.body != nil && w.body.chunked != nil {
+		w.body.chunked.trailer = &req.Trailer // the handler's copy
+	}
+	if !c.runHandler(w, req) {
+		return false // what was committed still goes out, as in net/http
+	}
+	if c.hijacked() {
+		return false
+	}
+	w.finish()
+	if w.body != nil && !w.closeAfter {
+		w.body.Close()
+	}
+	return w.reusable()
+}
+
+// runHandler calls the handler and recovers its panic: the panic and
+// its stack are logged (http.ErrAbortHandler silently) and the
+// connection closes without the unfinished response.
+func (c *conn) runHandler(w *response, req *http.Request) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+			if p != http.ErrAbortHandler {
+				buf := make([]byte, 64<<10)
+				buf = buf[:runtime.Stack(buf, false)]
+				c.srv.logf("http: panic serving "+c.remoteAddr, "panic", p, "stack", string(buf))
+			}
+		}
+	}()
+	h := c.srv.Handler
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	if req.RequestURI == "*" && req.Method == "OPTIONS" {
+		h = globalOptionsHandler{}
+	}
+	h.ServeHTTP(w, req)
+	return true
+}
+
+// globalOptionsHandler answers "OPTIONS *" as net/http does.
+type globalOptionsHandler struct{}
+
+func (globalOptionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Length", "0")
+	if r.ContentLength != 0 {
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+	}
+}
+
+// teardown closes the connection unless a handler hijacked it.
+func (c *conn) teardown() {
+	if c.hijacked() {
+		return
+	}
+	c.flush()
+	c.rwc.Close()
+	c.setState(http.StateClosed)
+}
+
+// setState moves the connection to st and tells the Server's ConnState.
+func (c *conn) setState(st http.ConnState) {
+	c.mu.Lock()
+	if c.state == st {
+		c.mu.Unlock()
+		return
+	}
+	c.state = st
+	c.mu.Unlock()
+	s := c.srv
+	switch st {
+	case http.StateHijacked, http.StateClosed:
+		s.untrack(c)
+	}
+	if s.ConnState != nil {
+		s.ConnState(c.rwc, st)
+	}
+}
+
+// closeIfIdle closes the connection when it waits between requests (or
+// has waited for its first request for 5 s), for Shutdown.
+func (c *conn) closeIfIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	idle := c.state == http.StateIdle || c.state == http.StateNew && time.Since(c.created) > 5*time.Second
+	if idle && !c.closing {
+		c.closing = true
+		c.rwc.Close()
+	}
+}

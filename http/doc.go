@@ -1,0 +1,38 @@
+// Package http is ringnet's HTTP/1.1 server engine. It serves standard
+// net/http Handlers over any net.Listener: netfd's epoll or io_uring
+// listeners, or Go's own. Parsing, framing, connection management and
+// response writing are this package's own; net/http supplies only the
+// types handlers see (Request, Header, ResponseWriter).
+//
+// Migrating is one import:
+//
+//	http.ListenAndServe(":8080", nil)      // net/http
+//	ringhttp.ListenAndServe(":8080", nil)  // ringnet, handlers untouched
+//
+// Where a byte goes:
+//
+//   - reader.go: the per-connection input buffer every byte is read into.
+//   - parse.go: request line and header fields → *http.Request.
+//   - framing.go: Content-Length / Transfer-Encoding → how long the body is.
+//   - body.go, chunked.go: the request body as the handler reads it.
+//   - response.go: the ResponseWriter and its 2048-byte body buffer.
+//   - commit.go: the response framing decision, status line and header.
+//   - outbuf.go, connwrite.go: the output buffer every response byte
+//     collects in, and the writes to the connection (one per batch of
+//     pipelined responses).
+//   - conn.go: the connection state machine (handshake, read, serve,
+//     idle, linger, close).
+//   - watch.go: noticing a client that went away while a handler waits.
+//   - server.go: Server, listening, Shutdown and Close.
+//   - date.go: the Date header, formatted once per second.
+//   - errors.go: error values and the canned error responses.
+//
+// Defaults differ from net/http's where net/http's are unsafe: a zero
+// ReadHeaderTimeout means 10 s and a zero IdleTimeout 120 s (unless
+// ReadTimeout is set, which then serves for both, as in net/http);
+// negative values disable them. MaxHeaderBytes defaults to 1 MiB, as in
+// net/http. docs/conformance.md lists every place where this server
+// answers differently from net/http and why.
+//
+// HTTP/2 is out of scope: this is an HTTP/1.0 and HTTP/1.1 server.
+package http

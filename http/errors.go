@@ -1,0 +1,71 @@
+package http
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
+// Close; it is net/http's value, so callers can test for either.
+var ErrServerClosed = http.ErrServerClosed
+
+var (
+	errTooLarge = errors.New("http: request header too large")
+	// errExpectation: an Expect other than 100-continue, answered 417.
+	errExpectation = errors.New("http: unsupported Expect")
+	// The chunked decoding errors a handler may see, worded as net/http's.
+	errLineTooLong    = errors.New("header line too long")
+	errChunkedFraming = errors.New("malformed chunked encoding")
+	errChunkTooLarge  = errors.New("http chunk length too large")
+	errChunkSizeByte  = errors.New("invalid byte in chunk length")
+	errChunkSizeEmpty = errors.New("empty hex number for chunk length")
+	errChunkBareLF    = errors.New("chunked line ends with bare LF")
+	errChunkCR        = errors.New("invalid CR in chunked line")
+)
+
+// requestError is a request the server refuses before any handler runs:
+// it is answered with status and the connection is closed.
+type requestError struct {
+	status int
+	// text, when set, follows the status text in the reason phrase and the
+	// body, as net/http does for its statusError ("400 Bad Request: missing
+	// required Host header").
+	text string
+}
+
+func (e *requestError) Error() string {
+	if e.text == "" {
+		return "http: " + http.StatusText(e.status)
+	}
+	return "http: " + http.StatusText(e.status) + ": " + e.text
+}
+
+func badRequest(text string) *requestError { return &requestError{status: 400, text: text} }
+
+var (
+	errBadRequest    = &requestError{status: http.StatusBadRequest}
+	errHeaderTooBig  = &requestError{status: http.StatusRequestHeaderFieldsTooLarge}
+	errURITooLong    = &requestError{status: http.StatusRequestURITooLong}
+	errVersion       = &requestError{status: http.StatusHTTPVersionNotSupported, text: "unsupported protocol version"}
+	errUnsupportedTE = &requestError{status: http.StatusNotImplemented}
+)
+
+// appendErrorResponse appends the canned response for e, shaped exactly
+// like net/http's: plain text, Connection: close, no Content-Length (the
+// connection is closed right after).
+func appendErrorResponse(b []byte, e *requestError) []byte {
+	const headers = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+	phrase := strconv.Itoa(e.status) + " " + http.StatusText(e.status)
+	if e.text != "" {
+		phrase += ": " + e.text
+	}
+	b = append(b, "HTTP/1.1 "...)
+	b = append(b, phrase...)
+	b = append(b, headers...)
+	if e == errUnsupportedTE {
+		// net/http does not echo the coding back (cross-site scripting).
+		return append(b, "Unsupported transfer encoding"...)
+	}
+	return append(b, phrase...)
+}

@@ -1,0 +1,79 @@
+package http
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fakeConn is a net.Conn reading from a fixed byte string.
+type fakeConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *fakeConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// readOne reads and parses one request from raw as the server does.
+func readOne(raw []byte) (*http.Request, int64, error) {
+	r := connReader{conn: &fakeConn{r: bytes.NewReader(raw)}}
+	block, err := r.readHeaderBlock(DefaultMaxHeaderBytes + 4096)
+	if err != nil {
+		return nil, 0, err
+	}
+	req := new(http.Request)
+	n, err := parseRequest(block, req)
+	return req, n, err
+}
+
+// FuzzParseRequest checks that the parser never panics, and that what it
+// accepts net/http accepts too and reads the same way: we are only ever
+// stricter.
+func FuzzParseRequest(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		req, n, err := readOne(raw)
+		if err != nil {
+			return
+		}
+		std, serr := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+		if serr != nil {
+			t.Fatalf("we accept, net/http refuses (%v): %q", serr, raw)
+		}
+		if n == chunkedLength {
+			delete(std.Header, "Content-Length")
+		}
+		got := []any{req.Method, req.RequestURI, req.URL.String(), req.Proto, req.ProtoMajor, req.ProtoMinor, req.Header, req.Host, req.ContentLength, req.TransferEncoding, req.Close, req.Trailer}
+		want := []any{std.Method, std.RequestURI, std.URL.String(), std.Proto, std.ProtoMajor, std.ProtoMinor, std.Header, std.Host, std.ContentLength, std.TransferEncoding, std.Close, std.Trailer}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nours %#v\nstd  %#v", raw, got, want)
+		}
+	})
+}
+
+// FuzzChunked checks that the chunked decoder never panics and that what
+// it decodes net/http's decoder decodes to the same bytes.
+func FuzzChunked(f *testing.F) {
+	f.Add([]byte("5\r\nhello\r\n0\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var trailer http.Header
+		cr := &chunkedReader{src: &connReader{conn: &fakeConn{r: bytes.NewReader(raw)}}, trailer: &trailer}
+		got, err := io.ReadAll(cr)
+		if err != nil {
+			return
+		}
+		want, serr := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(raw)))
+		if serr != nil && !strings.Contains(serr.Error(), "EOF") {
+			t.Fatalf("we decode, net/http refuses (%v): %q", serr, raw)
+		}
+		if serr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("%q: ours %q, std %q", raw, got, want)
+		}
+	})
+}

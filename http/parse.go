@@ -1,0 +1,319 @@
+package http
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+)
+
+// maxRequestTarget bounds the request-target; longer ones get 414
+// (RFC 9112 §3: a server that receives a request-target longer than any
+// URI it wishes to parse MUST respond with 414).
+const maxRequestTarget = 64 << 10
+
+// readHeaderBlock returns the request line and header fields through the
+// empty line that ends them, as one string, and consumes them from b.
+// Lines must end in CRLF (a bare LF is refused, RFC 9112 §2.2). limit
+// bounds the whole block: past it the request is errHeaderTooBig (431).
+// An EOF before the first byte is returned as is: the client went away.
+func (b *connReader) readHeaderBlock(limit int) (string, error) {
+	pos := 0 // start of the next line not yet seen whole
+	for {
+		buf := b.buffered()
+		i := bytes.IndexByte(buf[pos:], '\n')
+		if i < 0 {
+			if len(buf) >= limit {
+				return "", errHeaderTooBig
+			}
+			if err := b.fill(limit); err != nil {
+				if err == errTooLarge {
+					return "", errHeaderTooBig
+				}
+				if len(buf) > 0 && err == io.EOF {
+					// The request stopped half way; net/http answers 400.
+					// Timeouts and other net errors close silently.
+					return "", errBadRequest
+				}
+				return "", err
+			}
+			continue
+		}
+		end := pos + i // index of '\n'
+		if end == 0 || buf[end-1] != '\r' {
+			return "", errBadRequest
+		}
+		if end-1 == pos { // an empty line
+			if pos == 0 {
+				return "", errBadRequest // no request line
+			}
+			block := string(buf[:end+1])
+			b.consume(end + 1)
+			return block, nil
+		}
+		pos = end + 1
+		if pos > limit {
+			return "", errHeaderTooBig
+		}
+	}
+}
+
+// parseRequest turns a header block from readHeaderBlock into req, filled
+// as net/http fills it except Body, RemoteAddr, TLS and the context, and
+// returns the body length (chunkedLength for a chunked body). The checks
+// run in net/http's order, so a request with several faults gets the
+// same answer from both.
+func parseRequest(block string, req *http.Request) (int64, error) {
+	line, rest, _ := strings.Cut(block, "\r\n")
+	var ok bool
+	if req.Method, req.RequestURI, req.Proto, ok = parseRequestLine(line); !ok {
+		return 0, errBadRequest
+	}
+	if len(req.RequestURI) > maxRequestTarget {
+		return 0, errURITooLong
+	}
+	if req.ProtoMajor, req.ProtoMinor, ok = http.ParseHTTPVersion(req.Proto); !ok {
+		return 0, errBadRequest
+	}
+	if err := parseTarget(req); err != nil {
+		return 0, err
+	}
+	h, spaceInName, err := parseHeader(rest)
+	if err != nil {
+		return 0, err
+	}
+	req.Header = h
+	if len(h["Host"]) > 1 {
+		return 0, errBadRequest // RFC 9112 §3.2
+	}
+	if _, ok := h["Pragma"]; ok && h.Get("Pragma") == "no-cache" {
+		if _, ok := h["Cache-Control"]; !ok {
+			h["Cache-Control"] = []string{"no-cache"}
+		}
+	}
+	req.Close = shouldClose(req.ProtoMajor, req.ProtoMinor, h)
+	length, err := requestFraming(req)
+	if err != nil {
+		return 0, err
+	}
+	if req.ProtoMajor != 1 && !(req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*") {
+		return 0, errVersion
+	}
+	if err := checkHost(req); err != nil {
+		return 0, err
+	}
+	if spaceInName {
+		// RFC 9112 §5.1: no whitespace between name and colon; net/http
+		// names this fault in its answer.
+		return 0, badRequest("invalid header name")
+	}
+	return length, nil
+}
+
+// parseRequestLine splits "method SP request-target SP HTTP-version"
+// (RFC 9112 §3). The method must be a token; the target must be non-empty
+// and hold no whitespace or control bytes.
+func parseRequestLine(line string) (method, target, proto string, ok bool) {
+	method, rest, ok1 := strings.Cut(line, " ")
+	target, proto, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || !isToken(method) || target == "" {
+		return "", "", "", false
+	}
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c <= ' ' || c == 0x7f {
+			return "", "", "", false
+		}
+	}
+	return method, target, proto, true
+}
+
+// parseTarget fills URL from RequestURI: origin, absolute, authority
+// (CONNECT) and asterisk forms (RFC 9112 §3.2), as net/http does.
+func parseTarget(req *http.Request) error {
+	raw := req.RequestURI
+	authority := req.Method == "CONNECT" && !strings.HasPrefix(raw, "/")
+	if authority {
+		raw = "http://" + raw
+	}
+	u, err := url.ParseRequestURI(raw)
+	if err != nil {
+		return errBadRequest
+	}
+	if authority {
+		u.Scheme = ""
+	}
+	req.URL = u
+	return nil
+}
+
+// parseHeader parses header field lines, each ending in CRLF, the last
+// one empty. Names must be tokens directly followed by ':' (RFC 9112 §5.1);
+// obs-fold and control bytes in values are refused (§5.2, RFC 9110 §5.5).
+// Keys and values are substrings of block: no per-field allocation. A
+// name holding spaces (as "Name :") is reported, not stored, so that
+// the caller can refuse it after the checks net/http makes first.
+func parseHeader(block string) (h http.Header, spaceInName bool, err error) {
+	n := strings.Count(block, "\n") - 1
+	h = make(http.Header, n)
+	vals := make([]string, n) // one backing array for every first value
+	for {
+		line, rest, _ := strings.Cut(block, "\r\n")
+		block = rest
+		if line == "" {
+			return h, spaceInName, nil
+		}
+		colon := strings.IndexByte(line, ':')
+		if colon <= 0 {
+			return nil, false, errBadRequest
+		}
+		name, value := line[:colon], trimOWS(line[colon+1:])
+		if !validFieldValue(value) {
+			return nil, false, errBadRequest
+		}
+		if !isToken(name) {
+			if name[0] == ' ' || !isToken(strings.ReplaceAll(name, " ", "")) {
+				return nil, false, errBadRequest // obs-fold, control bytes, separators
+			}
+			spaceInName = true
+			continue
+		}
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		if vv, ok := h[key]; ok {
+			h[key] = append(vv, value)
+		} else {
+			vals[0] = value
+			h[key] = vals[:1:1]
+			vals = vals[1:]
+		}
+	}
+}
+
+// checkHost applies RFC 9112 §3.2: an HTTP/1.1 request carries exactly
+// one valid Host (CONNECT aside, as net/http allows). Host is then taken
+// from the target when it is in absolute form, else from the field.
+func checkHost(req *http.Request) error {
+	hosts, have := req.Header["Host"]
+	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" && !(req.Method == "PRI" && req.RequestURI == "*") {
+		return badRequest("missing required Host header")
+	}
+	if len(hosts) == 1 && !validHost(hosts[0]) {
+		return badRequest("malformed Host header")
+	}
+	req.Host = req.URL.Host
+	if req.Host == "" && have {
+		req.Host = hosts[0]
+	}
+	delete(req.Header, "Host")
+	return nil
+}
+
+// shouldClose reports whether the client asked for the connection to be
+// closed after this request: HTTP/1.0 unless "keep-alive", 1.1 on "close".
+func shouldClose(major, minor int, h http.Header) bool {
+	if major < 1 {
+		return true
+	}
+	conn := h["Connection"]
+	hasClose := hasListToken(conn, "close")
+	if major == 1 && minor == 0 {
+		return hasClose || !hasListToken(conn, "keep-alive")
+	}
+	return hasClose
+}
+
+// hasListToken reports whether the comma-separated lists in values hold
+// token, compared case-insensitively (httpguts.HeaderValuesContainsToken).
+func hasListToken(values []string, token string) bool {
+	for _, v := range values {
+		for v != "" {
+			var elem string
+			elem, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(trimOWS(elem), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containsToken reports whether v holds token between token boundaries
+// (SP, HTAB, comma or the ends), case-insensitively. It is the looser
+// match net/http's server uses for Expect and for its keep-alive
+// decisions; using it in the same places keeps the answers the same.
+func containsToken(v, token string) bool {
+	for sp := 0; sp+len(token) <= len(v); sp++ {
+		if sp > 0 && !isTokenBoundary(v[sp-1]) {
+			continue
+		}
+		if end := sp + len(token); end != len(v) && !isTokenBoundary(v[end]) {
+			continue
+		}
+		if strings.EqualFold(v[sp:sp+len(token)], token) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTokenBoundary(b byte) bool { return b == ' ' || b == ',' || b == '\t' }
+
+func trimOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isToken reports whether s is a non-empty RFC 9110 §5.6.2 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tokenByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// validFieldValue: VCHAR, obs-text, SP and HTAB only (RFC 9110 §5.5).
+func validFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost accepts the bytes net/http's httpguts.ValidHostHeader does.
+func validHost(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !alnum && strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+var tokenByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()

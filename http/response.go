@@ -1,0 +1,369 @@
+package http
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// bufferBeforeChunking is how many body bytes a response holds before it
+// commits its header: a handler that writes less than this and returns
+// gets a Content-Length, else the body is chunked. It is net/http's size,
+// so both frame the same responses the same way.
+const bufferBeforeChunking = 2048
+
+// response is the http.ResponseWriter of one request. It runs on the
+// handler's goroutine, which is the connection's goroutine.
+type response struct {
+	c    *conn
+	req  *http.Request
+	body *body // nil when the request has no body
+
+	handlerHeader http.Header // what Header() returns
+	// header is the snapshot of handlerHeader that commit writes, taken at
+	// WriteHeader if the handler holds the map (it called Header()), or
+	// when it asks for it between WriteHeader and commit; nil means
+	// handlerHeader itself. Changes after WriteHeader do not reach the
+	// wire, as in net/http.
+	header       http.Header
+	calledHeader bool
+
+	status      int
+	wroteHeader bool // the final status is decided
+	committed   bool // status line and header are in c.out
+	handlerDone bool
+
+	buf []byte // body bytes not yet framed, up to bufferBeforeChunking
+
+	contentLength int64 // declared or computed length, -1 if unknown
+	written       int64 // body bytes the handler wrote
+	chunking      bool
+	closeAfter    bool // the connection closes after this response
+	fullDuplex    bool
+	// Read from the request before the handler can change its header.
+	wants10KeepAlive bool     // HTTP/1.0 with "Connection: keep-alive"
+	wantsClose       bool     // "Connection: close" (or HTTP/1.0 without keep-alive)
+	trailers         []string // declared trailer keys
+	loggedWarning    bool     // "superfluous WriteHeader" is logged once
+
+	// The request's context and client-gone watch live here so that a
+	// request costs one allocation for all three.
+	ctx   reqContext
+	watch watch
+}
+
+func (w *response) Header() http.Header {
+	if w.header == nil && w.wroteHeader && !w.committed {
+		w.header = w.handlerHeader.Clone()
+	}
+	w.calledHeader = true
+	return w.handlerHeader
+}
+
+// WriteHeader follows net/http: 1xx (but 101) go out at once and may
+// repeat; the first other status is final and later calls are logged.
+func (w *response) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		panic("invalid WriteHeader code " + strconv.Itoa(code))
+	}
+	if w.c.hijacked() {
+		w.c.srv.logf("http: response.WriteHeader on hijacked connection")
+		return
+	}
+	if w.wroteHeader {
+		if !w.loggedWarning {
+			w.loggedWarning = true
+			w.c.srv.logf("http: superfluous response.WriteHeader call")
+		}
+		return
+	}
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		w.writeInformational(code)
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	if w.calledHeader && w.header == nil {
+		w.header = w.handlerHeader.Clone()
+	}
+	if cl := w.handlerHeader.Get("Content-Length"); cl != "" {
+		v, err := strconv.ParseInt(cl, 10, 64)
+		if err == nil && v >= 0 {
+			w.contentLength = v
+		} else {
+			w.c.srv.logf("http: invalid Content-Length", "value", cl)
+			w.handlerHeader.Del("Content-Length")
+		}
+	}
+}
+
+func (w *response) writeInformational(code int) {
+	if code == http.StatusContinue && w.body != nil {
+		w.body.wantContinue = false // the handler sent it itself
+	}
+	c := w.c
+	appendStatusLine(&c.out, w.req.ProtoAtLeast(1, 1), code)
+	w.handlerHeader.WriteSubset(&c.out, map[string]bool{"Content-Length": true, "Transfer-Encoding": true})
+	c.out.WriteString("\r\n")
+	c.flush()
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	return w.write(len(p), p, "")
+}
+
+// WriteString saves the handler's io.WriteString a copy of s when s fits
+// the buffer.
+func (w *response) WriteString(s string) (int, error) {
+	return w.write(len(s), nil, s)
+}
+
+// write writes p, or s when p is nil, with net/http's checks.
+func (w *response) write(n int, p []byte, s string) (int, error) {
+	if w.c.hijacked() {
+		if n > 0 {
+			w.c.srv.logf("http: response.Write on hijacked connection")
+		}
+		return 0, http.ErrHijacked
+	}
+	if w.body != nil && w.body.wantContinue {
+		// A handler that answers before reading gets no 100 Continue;
+		// reading later takes the body without one, as in net/http.
+		w.body.wantContinue = false
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if !bodyAllowedForStatus(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.written += int64(n)
+	if w.contentLength != -1 && w.written > w.contentLength {
+		return 0, http.ErrContentLength
+	}
+	if p == nil {
+		if n <= bufferBeforeChunking-len(w.buf) {
+			w.buf = append(w.pendingBuf(), s...)
+			return n, nil
+		}
+		p = []byte(s)
+	}
+	return w.bufferedWrite(p)
+}
+
+// bufferedWrite is bufio.Writer.Write over frame with a
+// bufferBeforeChunking buffer: the same calls reach frame as in net/http,
+// so chunk boundaries match byte for byte.
+func (w *response) bufferedWrite(p []byte) (int, error) {
+	nn := 0
+	for len(p) > bufferBeforeChunking-len(w.buf) && w.c.werr == nil {
+		var n int
+		if len(w.buf) == 0 {
+			n = len(p)
+			w.frame(p)
+		} else {
+			n = copy(w.buf[len(w.buf):bufferBeforeChunking], p)
+			w.buf = w.buf[:len(w.buf)+n]
+			w.flushBuf()
+		}
+		nn += n
+		p = p[n:]
+	}
+	if w.c.werr != nil {
+		return nn, w.c.werr
+	}
+	w.buf = append(w.pendingBuf(), p...)
+	return nn + len(p), nil
+}
+
+// pendingBuf returns w.buf, taking the connection's reusable buffer the
+// first time.
+func (w *response) pendingBuf() []byte {
+	if w.buf == nil {
+		if w.c.respBuf == nil {
+			w.c.respBuf = make([]byte, 0, bufferBeforeChunking)
+		}
+		w.buf = w.c.respBuf[:0]
+	}
+	return w.buf
+}
+
+func (w *response) flushBuf() {
+	if len(w.buf) > 0 {
+		w.frame(w.buf)
+		w.buf = w.buf[:0]
+	}
+}
+
+// frame commits the header if needed, then frames p as the next piece of
+// the body: a chunk, or raw bytes. HEAD responses drop body bytes.
+func (w *response) frame(p []byte) {
+	if !w.committed {
+		w.commit(p)
+	}
+	if w.req.Method == "HEAD" {
+		return
+	}
+	c := w.c
+	if w.chunking {
+		c.out.b = strconv.AppendInt(c.out.b, int64(len(p)), 16)
+		c.out.b = append(c.out.b, '\r', '\n')
+	}
+	c.writeBody(p)
+	if w.chunking {
+		c.out.b = append(c.out.b, '\r', '\n')
+	}
+}
+
+// finish completes the response once the handler returned: the buffered
+// body, the last chunk and trailers.
+func (w *response) finish() {
+	w.handlerDone = true
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.flushBuf()
+	if !w.committed {
+		w.commit(nil)
+	}
+	if w.chunking {
+		c := w.c
+		c.out.WriteString("0\r\n")
+		if t := w.finalTrailers(); t != nil {
+			t.Write(&c.out)
+		}
+		c.out.WriteString("\r\n")
+	}
+}
+
+// reusable reports whether the connection may carry another request after
+// this response (net/http's shouldReuseConnection).
+func (w *response) reusable() bool {
+	if w.closeAfter || w.c.werr != nil {
+		return false
+	}
+	if w.req.Method != "HEAD" && w.contentLength != -1 && bodyAllowedForStatus(w.status) && w.contentLength != w.written {
+		return false // short body: the client would lose track of framing
+	}
+	if w.body != nil && w.body.closed && !w.body.eof {
+		return false
+	}
+	return true
+}
+
+func (w *response) declareTrailer(k string) {
+	k = http.CanonicalHeaderKey(k)
+	switch k {
+	case "Authorization", "Cache-Control", "Connection", "Content-Encoding", "Content-Length",
+		"Content-Range", "Content-Type", "Expect", "Host", "Keep-Alive", "Max-Forwards", "Pragma",
+		"Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Range", "Realm", "Te",
+		"Trailer", "Transfer-Encoding", "Www-Authenticate":
+		return
+	}
+	w.trailers = append(w.trailers, k)
+}
+
+func (w *response) finalTrailers() http.Header {
+	var t http.Header
+	for k, vv := range w.handlerHeader {
+		if kk, found := strings.CutPrefix(k, http.TrailerPrefix); found {
+			if t == nil {
+				t = make(http.Header)
+			}
+			t[kk] = vv
+		}
+	}
+	for _, k := range w.trailers {
+		if t == nil {
+			t = make(http.Header)
+		}
+		for _, v := range w.handlerHeader[k] {
+			t.Add(k, v)
+		}
+	}
+	return t
+}
+
+// Flush sends what the handler wrote so far (http.Flusher).
+func (w *response) Flush() { w.FlushError() }
+
+// FlushError is Flush reporting the write error, for
+// http.ResponseController.
+func (w *response) FlushError() error {
+	if w.c.hijacked() {
+		return http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.flushBuf()
+	if !w.committed {
+		w.commit(nil)
+	}
+	return w.c.flush()
+}
+
+// SetReadDeadline and SetWriteDeadline serve http.ResponseController.
+func (w *response) SetReadDeadline(t time.Time) error  { return w.c.rwc.SetReadDeadline(t) }
+func (w *response) SetWriteDeadline(t time.Time) error { return w.c.rwc.SetWriteDeadline(t) }
+
+// EnableFullDuplex lets the handler write before it has read the whole
+// request body: the body is then not discarded when the header is sent.
+func (w *response) EnableFullDuplex() error {
+	w.fullDuplex = true
+	return nil
+}
+
+// Hijack hands the connection to the handler (http.Hijacker). Bytes the
+// server read ahead are in the returned reader.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.handlerDone {
+		panic("ringnet/http: Hijack called after ServeHTTP finished")
+	}
+	if w.body != nil {
+		w.body.wantContinue = false
+	}
+	if w.wroteHeader {
+		w.flushBuf()
+		if !w.committed {
+			w.commit(nil)
+		}
+	}
+	return w.c.hijack()
+}
+
+func bodyAllowedForStatus(status int) bool {
+	switch {
+	case status >= 100 && status <= 199:
+		return false
+	case status == 204, status == 304:
+		return false
+	}
+	return true
+}
+
+func appendStatusLine(o *outBuf, is11 bool, code int) {
+	if is11 {
+		o.WriteString("HTTP/1.1 ")
+	} else {
+		o.WriteString("HTTP/1.0 ")
+	}
+	if text := http.StatusText(code); text != "" {
+		o.b = strconv.AppendInt(o.b, int64(code), 10)
+		o.b = append(o.b, ' ')
+		o.WriteString(text)
+		o.WriteString("\r\n")
+		return
+	}
+	c := strconv.Itoa(code)
+	for len(c) < 3 {
+		c = "0" + c
+	}
+	o.WriteString(c + " status code " + strconv.Itoa(code) + "\r\n")
+}

@@ -1,0 +1,363 @@
+package http
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// Defaults for the zero Server: net/http has no header or idle timeout
+// by default, which lets idle or slow clients hold connections forever.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = http.DefaultMaxHeaderBytes // 1 MiB
+)
+
+// Server serves HTTP/1.x with net/http Handlers. Its fields mean what
+// net/http.Server's mean; the zero value is ready to use, with the safe
+// defaults above. Fields must not change once serving has started.
+type Server struct {
+	// Addr is the TCP address ListenAndServe listens on; "" means ":http".
+	Addr string
+	// Handler serves requests; nil means http.DefaultServeMux.
+	Handler http.Handler
+	// Backend the listener of ListenAndServe runs on; "" means netfd.Auto.
+	Backend netfd.Backend
+	// TLSConfig is used by ListenAndServeTLS; HTTP/1.1 only.
+	TLSConfig *tls.Config
+
+	// ReadTimeout bounds reading a whole request, body included; zero
+	// means no limit.
+	ReadTimeout time.Duration
+	// ReadHeaderTimeout bounds reading a request header; zero means
+	// ReadTimeout if set, else DefaultReadHeaderTimeout; negative means
+	// no limit.
+	ReadHeaderTimeout time.Duration
+	// WriteTimeout bounds writing a response, from the end of its request
+	// header; zero means no limit.
+	WriteTimeout time.Duration
+	// IdleTimeout bounds the wait for the next request on a keep-alive
+	// connection; zero means ReadTimeout if set, else DefaultIdleTimeout;
+	// negative means no limit.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and header; zero means
+	// DefaultMaxHeaderBytes. Like net/http, 4096 bytes of slack are
+	// allowed; a larger header is answered with 431.
+	MaxHeaderBytes int
+	// ConnState, if set, is called when a connection changes state.
+	ConnState func(net.Conn, http.ConnState)
+	// ErrorLog receives handler panics and misuse; nil means slog.Default().
+	ErrorLog *slog.Logger
+	// BaseContext, if set, gives the base context of requests accepted on
+	// a listener. ConnContext, if set, derives a connection's context.
+	BaseContext func(net.Listener) context.Context
+	ConnContext func(ctx context.Context, c net.Conn) context.Context
+
+	date dateCache
+
+	inShutdown   atomic.Bool
+	noKeepAlives atomic.Bool // SetKeepAlivesEnabled(false)
+	mu           sync.Mutex
+	onShutdown   []func()
+	listeners    map[*net.Listener]struct{}
+	conns        map[*conn]struct{}
+	serving      sync.WaitGroup // Serve loops
+}
+
+// ListenAndServe listens on s.Addr with s.Backend and serves.
+func (s *Server) ListenAndServe() error {
+	if s.shuttingDown() {
+		return ErrServerClosed
+	}
+	ln, err := s.listen()
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// ListenAndServeTLS is ListenAndServe over TLS (crypto/tls on the netfd
+// listener), with certificates from the files unless TLSConfig has some.
+func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
+	if s.shuttingDown() {
+		return ErrServerClosed
+	}
+	ln, err := s.listen()
+	if err != nil {
+		return err
+	}
+	return s.ServeTLS(ln, certFile, keyFile)
+}
+
+// ServeTLS is Serve over TLS on l, as net/http.Server.ServeTLS: the
+// certificate comes from the files unless TLSConfig has one, and ALPN
+// offers only http/1.1.
+func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
+	cfg := &tls.Config{}
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			l.Close()
+			return err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return s.Serve(tls.NewListener(l, cfg))
+}
+
+func (s *Server) listen() (net.Listener, error) {
+	addr := s.Addr
+	if addr == "" {
+		addr = ":http"
+	}
+	lc := netfd.ListenConfig{Backend: s.Backend}
+	return lc.Listen(context.Background(), "tcp", addr)
+}
+
+// ListenAndServe serves h on addr with the default Server; nil h means
+// http.DefaultServeMux.
+func ListenAndServe(addr string, h http.Handler) error {
+	s := &Server{Addr: addr, Handler: h}
+	return s.ListenAndServe()
+}
+
+// Serve accepts connections on l and serves each on its own goroutine.
+// It closes l when it returns, which is with ErrServerClosed after
+// Shutdown or Close, else with the Accept error.
+func (s *Server) Serve(l net.Listener) error {
+	if !s.trackListener(&l, true) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer s.trackListener(&l, false)
+	ctx := context.Background()
+	if s.BaseContext != nil {
+		if ctx = s.BaseContext(l); ctx == nil {
+			panic("BaseContext returned a nil context")
+		}
+	}
+	ctx = context.WithValue(ctx, http.ServerContextKey, s)
+	var backoff time.Duration
+	for {
+		rwc, err := l.Accept()
+		if err != nil {
+			if s.shuttingDown() {
+				return ErrServerClosed
+			}
+			// EMFILE, ENFILE, ECONNABORTED and the like pass: wait and retry,
+			// as net/http does.
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		cctx := ctx
+		if s.ConnContext != nil {
+			cctx = s.ConnContext(ctx, rwc)
+		}
+		c := newConn(s, rwc, cctx)
+		if !s.track(c) {
+			rwc.Close()
+			continue
+		}
+		if s.ConnState != nil {
+			s.ConnState(rwc, http.StateNew)
+		}
+		go c.serve()
+	}
+}
+
+// Shutdown stops accepting, closes idle connections, waits for active
+// ones to finish their request, and returns nil when all are closed, or
+// ctx's error if ctx ends first. Hijacked connections are not tracked.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.inShutdown.Store(true)
+	s.mu.Lock()
+	for _, f := range s.onShutdown {
+		go f()
+	}
+	s.mu.Unlock()
+	err := s.closeListeners()
+	s.serving.Wait()
+	wait := time.Millisecond
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		if s.closeIdleConns() {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			// Connections turn idle without telling Shutdown; poll with
+			// backoff, as net/http does.
+			wait = min(2*wait, 500*time.Millisecond)
+			timer.Reset(wait)
+		}
+	}
+}
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error {
+	s.inShutdown.Store(true)
+	err := s.closeListeners()
+	s.serving.Wait()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.rwc.Close()
+		delete(s.conns, c)
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// RegisterOnShutdown registers f to be called on its own goroutine when
+// Shutdown starts, as net/http.Server.RegisterOnShutdown: for hijacked
+// connections, which Shutdown does not track.
+func (s *Server) RegisterOnShutdown(f func()) {
+	s.mu.Lock()
+	s.onShutdown = append(s.onShutdown, f)
+	s.mu.Unlock()
+}
+
+// SetKeepAlivesEnabled controls HTTP keep-alive (on by default): when
+// off, every response closes its connection, as in net/http.
+func (s *Server) SetKeepAlivesEnabled(v bool) {
+	s.noKeepAlives.Store(!v)
+	if !v {
+		s.mu.Lock()
+		for c := range s.conns {
+			c.closeIfIdle()
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) shuttingDown() bool { return s.inShutdown.Load() }
+
+// keepAlives reports whether a response may leave its connection open.
+func (s *Server) keepAlives() bool { return !s.inShutdown.Load() && !s.noKeepAlives.Load() }
+
+func (s *Server) trackListener(l *net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.shuttingDown() {
+			return false
+		}
+		if s.listeners == nil {
+			s.listeners = make(map[*net.Listener]struct{})
+		}
+		s.listeners[l] = struct{}{}
+		s.serving.Add(1)
+		return true
+	}
+	if _, ok := s.listeners[l]; ok {
+		delete(s.listeners, l)
+		(*l).Close()
+	}
+	s.serving.Done()
+	return true
+}
+
+func (s *Server) closeListeners() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	for l := range s.listeners {
+		if cerr := (*l).Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		delete(s.listeners, l)
+	}
+	return err
+}
+
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown() {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[*conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// closeIdleConns closes the idle connections and reports whether no
+// connection is left (closed ones leave when their goroutine ends).
+func (s *Server) closeIdleConns() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.closeIfIdle()
+	}
+	return len(s.conns) == 0
+}
+
+func (s *Server) readHeaderTimeout() time.Duration {
+	switch {
+	case s.ReadHeaderTimeout > 0:
+		return s.ReadHeaderTimeout
+	case s.ReadHeaderTimeout < 0:
+		return 0
+	case s.ReadTimeout > 0:
+		return s.ReadTimeout
+	}
+	return DefaultReadHeaderTimeout
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	switch {
+	case s.IdleTimeout > 0:
+		return s.IdleTimeout
+	case s.IdleTimeout < 0:
+		return 0
+	case s.ReadTimeout > 0:
+		return s.ReadTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+// headerLimit is how many bytes the request line and header may take.
+func (s *Server) headerLimit() int {
+	n := s.MaxHeaderBytes
+	if n <= 0 {
+		n = DefaultMaxHeaderBytes
+	}
+	return n + 4096
+}
+
+func (s *Server) logf(msg string, args ...any) {
+	l := s.ErrorLog
+	if l == nil {
+		l = slog.Default()
+	}
+	l.Error(msg, args...)
+}
