@@ -12,9 +12,15 @@ import (
 // when it works here, else epoll; the environment variable RINGNET_BACKEND
 // (epoll or uring) overrides what Auto picks for the whole process.
 func resolve(b Backend) (Backend, error) {
-	switch b {
-	case Auto, "":
+	if b == Auto || b == "" {
 		return autoBackend()
+	}
+	return resolveExplicit(b)
+}
+
+// resolveExplicit checks that a named backend works here.
+func resolveExplicit(b Backend) (Backend, error) {
+	switch b {
 	case Epoll:
 		return Epoll, nil
 	case Uring:
@@ -26,20 +32,15 @@ func resolve(b Backend) (Backend, error) {
 	return "", errBackend(b)
 }
 
-// resolveAuto decides once per process and logs one line if io_uring is
+// autoBackend decides once per process and logs one line if io_uring is
 // unusable and Auto falls back to epoll.
 var autoBackend = sync.OnceValues(func() (Backend, error) {
-	switch env := Backend(os.Getenv("RINGNET_BACKEND")); env {
-	case "", Auto:
-	case Epoll:
-		return Epoll, nil
-	case Uring:
-		if _, err := defaultUring(); err != nil {
-			return "", err
+	if env := Backend(os.Getenv("RINGNET_BACKEND")); env != "" && env != Auto {
+		b, err := resolveExplicit(env)
+		if err != nil {
+			return "", fmt.Errorf("RINGNET_BACKEND=%s: %w", env, err)
 		}
-		return Uring, nil
-	default:
-		return "", fmt.Errorf("RINGNET_BACKEND=%s: %w", env, errBackend(env))
+		return b, nil
 	}
 	_, err := defaultUring()
 	if err == nil {
