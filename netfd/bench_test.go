@@ -142,3 +142,47 @@ func BenchmarkServerPingPong(b *testing.B) {
 func BenchmarkServerEcho256(b *testing.B) {
 	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{name: "std"}, 256, 1024) })
 }
+
+// BenchmarkStream is one-way bulk throughput: 1 MiB writes, 16 KiB reads.
+func BenchmarkStream(b *testing.B) {
+	forBenchBackends(b, func(b *testing.B, be backend) {
+		ln, err := be.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		done := make(chan error, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				done <- err
+				return
+			}
+			defer c.Close()
+			buf := make([]byte, 16<<10)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					done <- nil
+					return
+				}
+			}
+		}()
+		c, err := be.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		chunk := make([]byte, 1<<20)
+		b.SetBytes(int64(len(chunk)))
+		b.ResetTimer()
+		for range b.N {
+			if _, err := c.Write(chunk); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c.(interface{ CloseWrite() error }).CloseWrite()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	})
+}

@@ -11,9 +11,10 @@ import (
 
 // uringFD is the io_uring driver's per-FD state.
 type uringFD struct {
-	ring *uring                      // the shard this FD's ops go to
-	r, w uop                         // the read-side and write-side op slots
-	acc  atomic.Pointer[acceptQueue] // listeners: connections from the multishot accept
+	ring     *uring                      // the shard this FD's ops go to
+	r, w     uop                         // the read-side and write-side op slots
+	nonempty bool                        // the last recv left data in the socket; guarded by the read lock
+	acc      atomic.Pointer[acceptQueue] // listeners: connections from the multishot accept
 }
 
 // acceptQueue holds what a listener's multishot accept produced.
@@ -99,6 +100,21 @@ func retry(fd *FD, dl *deadline, res int32) (again bool, err error) {
 func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
 	u := fd.u.ring
 	o := &fd.u.r
+	if fd.u.nonempty {
+		// The kernel said data is waiting: a plain recv finds it at once,
+		// without an SQE, a CQE and a wake-up.
+		fd.u.nonempty = false
+		n, err := unix.Read(fd.Sysfd, p)
+		switch err {
+		case nil:
+			fd.u.nonempty = n == len(p) // there may be more
+			fd.rdrained = n < len(p)
+			return n, nil
+		case unix.EAGAIN, unix.EINTR:
+		default:
+			return 0, os.NewSyscallError("read", err)
+		}
+	}
 	for {
 		if err := interrupted(fd, &fd.rdl); err != nil {
 			return 0, err
@@ -117,7 +133,8 @@ func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
 		if res >= 0 {
 			// The kernel says whether data is left (TCP reports it; where
 			// it does not, polling first only costs the poll's arming).
-			fd.rdrained = res > 0 && o.flags&ring.CQEFSockNonempty == 0
+			fd.u.nonempty = o.flags&ring.CQEFSockNonempty != 0
+			fd.rdrained = res > 0 && !fd.u.nonempty
 			return int(res), nil
 		}
 		if again, err := retry(fd, &fd.rdl, res); !again {
