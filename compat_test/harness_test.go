@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
 
@@ -283,37 +284,13 @@ func TestMain(m *testing.M) {
 		}
 		ln.Close()
 	}
-	fds, gs := countFDs(), runtime.NumGoroutine()
+	before := leakcheck.Take()
 	code := m.Run()
 	if code == 0 {
-		if msg := waitNoLeaks(fds, gs); msg != "" {
+		if msg := before.Wait(5 * time.Second); msg != "" {
 			fmt.Fprintln(os.Stderr, "compat: leak after the suite:", msg)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// waitNoLeaks waits a bounded time for descriptors and goroutines to drop
-// back to the baseline and describes what is left if they do not.
-func waitNoLeaks(fds, gs int) string {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		nf, ng := countFDs(), runtime.NumGoroutine()
-		if nf <= fds && ng <= gs {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return fmt.Sprintf("%d fds (was %d), %d goroutines (was %d):\n%s", nf, fds, ng, gs, allStacks())
-		}
-		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing a test
-	}
-}
-
-func countFDs() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		panic(err)
-	}
-	return len(ents)
 }

@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
 
@@ -51,8 +51,8 @@ var allBackends = []backend{
 // available: a missing one fails the test rather than skipping it.
 func run(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
-	fds, gs := countFDs(t), runtime.NumGoroutine()
-	t.Cleanup(func() { checkLeaks(t, fds, gs) })
+	before := leakcheck.Take()
+	t.Cleanup(func() { before.Check(t) })
 	for _, b := range allBackends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -88,45 +88,6 @@ func serveQuiet(s *ringhttp.Server) {
 	if s.ErrorLog == nil {
 		s.ErrorLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-}
-
-// checkLeaks waits a bounded time for goroutines and descriptors to go
-// back to what they were before the test, and fails with what is left.
-func checkLeaks(t *testing.T, fds, gs int) {
-	if t.Failed() {
-		return
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		nf, ng := countFDs(t), runtime.NumGoroutine()
-		if nf <= fds && ng <= gs {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("leak: %d fds (was %d), %d goroutines (was %d):\n%s\n%s", nf, fds, ng, gs, fdList(), buf)
-		}
-		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing the test
-	}
-}
-
-func fdList() string {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	var b strings.Builder
-	for _, e := range ents {
-		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-		fmt.Fprintf(&b, "fd %s -> %s\n", e.Name(), target)
-	}
-	return b.String()
-}
-
-func countFDs(t *testing.T) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
 }
 
 // TestMain starts every backend's shared machinery (poller goroutines,

@@ -8,11 +8,10 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
 
@@ -72,8 +71,8 @@ var allBackends = []backend{
 // CI sets it: io_uring works on the machines this project runs on.
 func run(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
-	fds, gs := countFDs(t), runtime.NumGoroutine()
-	t.Cleanup(func() { checkLeaks(t, fds, gs) })
+	before := leakcheck.Take()
+	t.Cleanup(func() { before.Check(t) })
 	for _, b := range allBackends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -88,50 +87,6 @@ func run(t *testing.T, f func(t *testing.T, b backend)) {
 			f(t, b)
 		})
 	}
-}
-
-// checkLeaks waits a bounded time for goroutines and descriptors to go back
-// to what they were before the test, and fails with what is left if not.
-func checkLeaks(t *testing.T, fds, gs int) {
-	if t.Failed() {
-		return
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		nf, ng := countFDs(t), runtime.NumGoroutine()
-		if nf <= fds && ng <= gs {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			msg := fmt.Sprintf("%s: leak: %d fds (was %d), %d goroutines (was %d):\n%s\n%s", t.Name(), nf, fds, ng, gs, fdList(), buf)
-			// Also straight to stderr: go test without -v drops the log of a
-			// parent test that fails in Cleanup after parallel subtests.
-			fmt.Fprintln(os.Stderr, msg)
-			t.Fatal(msg)
-		}
-		time.Sleep(10 * time.Millisecond) // polling for teardown, not synchronizing the test
-	}
-}
-
-// fdList names every open descriptor, for leak reports.
-func fdList() string {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	var b strings.Builder
-	for _, e := range ents {
-		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-		fmt.Fprintf(&b, "fd %s -> %s\n", e.Name(), target)
-	}
-	return b.String()
-}
-
-func countFDs(t *testing.T) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
 }
 
 // TestMain starts every backend's shared machinery (poller goroutines, rings)

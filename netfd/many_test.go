@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
 	"sync"
 	"testing"
 
+	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
 
@@ -30,8 +30,8 @@ func TestManyConnsSmallSQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln.Close()
-	fds, gs := countFDs(t), runtime.NumGoroutine()
-	t.Cleanup(func() { checkLeaks(t, fds, gs) })
+	before := leakcheck.Take()
+	t.Cleanup(func() { before.Check(t) })
 	manyConns(t, b, 1000)
 }
 
