@@ -1,0 +1,346 @@
+package http_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	ringhttp "github.com/ringnet/ringnet/http"
+)
+
+// The conformance corpus (testdata/conformance/*.txt) holds request cases
+// converted from public parser test suites, each file naming its source
+// and licence in its header. A case is a block:
+//
+//	case <id>                 where it comes from in the source suite
+//	name <text>               the source's title for it
+//	llhttp-mode <mode>        optional: the suite ran it with a lenient flag
+//	raw "<Go-quoted bytes>"   exactly what is sent, in one write
+//	note <text>               optional, repeatable: why the expectation
+//	                          differs from the source suite's
+//	request <method> <target> <proto>
+//	header "<Name: value>"    as the suite's parser saw the field
+//	body "<bytes>"            the whole body
+//	body-cut "<bytes>"        the body ends early (the client half-closes
+//	                          mid-body): the handler's read must fail
+//	trailer "<Name: value>"
+//	incomplete                the input ends inside a further request head:
+//	                          no further response
+//	reject <status>           after the requests above, this status and
+//	                          the connection closed
+//	end
+//
+// Lines starting with # are comments. Every request block must be
+// answered 200 by the echo handler with exactly the request the handler
+// saw; after the last one the connection must close (the client has
+// half-closed) with no further response, unless reject says which error
+// status comes first.
+
+type confRequest struct {
+	method, target, proto string
+	headers, trailers     []string // "Name: value"
+	body                  string
+	cut                   bool
+}
+
+type confCase struct {
+	id, name, raw string
+	requests      []*confRequest
+	incomplete    bool
+	reject        int
+}
+
+func loadConformance(t *testing.T) map[string][]confCase {
+	t.Helper()
+	files, err := filepath.Glob("testdata/conformance/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no conformance corpus: %v", err)
+	}
+	suites := map[string][]confCase{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		suite := strings.TrimSuffix(filepath.Base(f), ".txt")
+		var c *confCase
+		for n, line := range strings.Split(string(data), "\n") {
+			bad := func(err error) {
+				t.Fatalf("%s:%d: %v: %q", f, n+1, err, line)
+			}
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			key, val, _ := strings.Cut(line, " ")
+			if key != "case" && c == nil {
+				bad(errors.New("outside a case"))
+			}
+			var cur *confRequest
+			if c != nil && len(c.requests) > 0 {
+				cur = c.requests[len(c.requests)-1]
+			}
+			needReq := func() {
+				if cur == nil {
+					bad(errors.New("no request"))
+				}
+			}
+			unq := func() string {
+				s, err := strconv.Unquote(val)
+				if err != nil {
+					bad(err)
+				}
+				return s
+			}
+			switch key {
+			case "case":
+				if c != nil {
+					bad(errors.New("case without end"))
+				}
+				c = &confCase{id: val}
+			case "name":
+				c.name = val
+			case "llhttp-mode", "note":
+			case "raw":
+				c.raw = unq()
+			case "request":
+				f := strings.Split(val, " ")
+				if len(f) != 3 {
+					bad(errors.New("want method target proto"))
+				}
+				c.requests = append(c.requests, &confRequest{method: f[0], target: f[1], proto: f[2]})
+			case "header":
+				needReq()
+				cur.headers = append(cur.headers, unq())
+			case "trailer":
+				needReq()
+				cur.trailers = append(cur.trailers, unq())
+			case "body":
+				needReq()
+				cur.body = unq()
+			case "body-cut":
+				needReq()
+				cur.body, cur.cut = unq(), true
+			case "incomplete":
+				c.incomplete = true
+			case "reject":
+				c.reject, err = strconv.Atoi(val)
+				if err != nil || c.reject < 400 || c.reject > 599 {
+					bad(errors.New("bad status"))
+				}
+			case "end":
+				if c.raw == "" {
+					bad(errors.New("case without raw"))
+				}
+				suites[suite] = append(suites[suite], *c)
+				c = nil
+			default:
+				bad(errors.New("unknown key"))
+			}
+		}
+		if c != nil {
+			t.Fatalf("%s: case %s without end", f, c.id)
+		}
+	}
+	return suites
+}
+
+// confEcho answers 200 with the request as the handler sees it, in the
+// format confRequest.want produces.
+func confEcho(w http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "method %s\ntarget %s\nproto %s\nhost %s\n", r.Method, r.RequestURI, r.Proto, r.Host)
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range r.Header {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		for _, v := range r.Header[k] {
+			fmt.Fprintf(&b, "header %s: %s\n", k, v)
+		}
+	}
+	for _, te := range r.TransferEncoding {
+		fmt.Fprintf(&b, "te %s\n", te)
+	}
+	body, err := io.ReadAll(r.Body)
+	fmt.Fprintf(&b, "body %q\n", body)
+	if err != nil {
+		b.WriteString("body-error\n")
+	}
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range r.Trailer {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		for _, v := range r.Trailer[k] {
+			fmt.Fprintf(&b, "trailer %s: %s\n", k, v)
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, b.String())
+}
+
+// want is what confEcho prints for r, mapping the fields as the suite's
+// parser reports them to what net/http's Request carries: names in
+// canonical form, Host in r.Host, a chunked Transfer-Encoding in
+// r.TransferEncoding, declared or not trailers in r.Trailer.
+func (r *confRequest) want() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "method %s\ntarget %s\nproto %s\n", r.method, r.target, r.proto)
+	host := ""
+	header := map[string][]string{}
+	var te []string
+	for _, h := range r.headers {
+		k, v, _ := strings.Cut(h, ":")
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		v = strings.Trim(v, " \t")
+		switch k {
+		case "Host":
+			if host == "" {
+				host = v
+			}
+		case "Transfer-Encoding":
+			te = []string{"chunked"}
+		default:
+			header[k] = append(header[k], v)
+		}
+	}
+	if !strings.HasPrefix(r.target, "/") && r.target != "*" {
+		// authority-form (CONNECT) or absolute-form: net/http takes
+		// r.Host from the target.
+		a := r.target
+		if _, rest, ok := strings.Cut(a, "://"); ok {
+			a = rest
+		}
+		a, _, _ = strings.Cut(a, "/")
+		a, _, _ = strings.Cut(a, "?")
+		host = a
+	}
+	fmt.Fprintf(&b, "host %s\n", host)
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range header {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		for _, v := range header[k] {
+			fmt.Fprintf(&b, "header %s: %s\n", k, v)
+		}
+	}
+	for _, v := range te {
+		fmt.Fprintf(&b, "te %s\n", v)
+	}
+	fmt.Fprintf(&b, "body %q\n", r.body)
+	if r.cut {
+		b.WriteString("body-error\n")
+	}
+	var trailers []string
+	for _, h := range r.trailers {
+		k, v, _ := strings.Cut(h, ":")
+		trailers = append(trailers, fmt.Sprintf("trailer %s: %s\n", textproto.CanonicalMIMEHeaderKey(k), strings.Trim(v, " \t")))
+	}
+	slices.Sort(trailers)
+	b.WriteString(strings.Join(trailers, ""))
+	return b.String()
+}
+
+// TestConformanceCorpus runs every case of testdata/conformance on every
+// backend.
+func TestConformanceCorpus(t *testing.T) {
+	suites := loadConformance(t)
+	run(t, func(t *testing.T, b backend) {
+		addr := serve(t, b, &ringhttp.Server{Handler: http.HandlerFunc(confEcho)})
+		for suite, cases := range suites {
+			for _, c := range cases {
+				t.Run(suite+"/"+c.id, func(t *testing.T) {
+					confCheck(t, addr, c)
+				})
+			}
+		}
+	})
+}
+
+func confCheck(t *testing.T, addr string, c confCase) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, c.raw); err != nil {
+		t.Fatal(err)
+	}
+	// Many source cases end without the blank line that would end a
+	// head: half-closing lets the server see the end of the input.
+	conn.(*net.TCPConn).CloseWrite()
+	br := bufio.NewReader(conn)
+	var fails []string
+	fail := func(format string, args ...any) {
+		fails = append(fails, fmt.Sprintf(format, args...))
+	}
+	n := 0
+	for {
+		if _, err := br.Peek(1); err != nil {
+			if !errors.Is(err, io.EOF) && !isReset(err) {
+				fail("waiting for response %d: %v", n+1, err)
+			}
+			break
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !isReset(err) {
+				fail("reading response %d: %v", n+1, err)
+			}
+			break
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			fail("reading response %d body: %v", n+1, err)
+			break
+		}
+		if resp.StatusCode < 200 {
+			continue // 100 Continue
+		}
+		n++
+		switch {
+		case n <= len(c.requests):
+			if resp.StatusCode != 200 {
+				fail("response %d: status %d, want 200 (body %q)", n, resp.StatusCode, body)
+			} else if want := c.requests[n-1].want(); string(body) != want {
+				fail("response %d: handler saw\n%s\nwant\n%s", n, body, want)
+			}
+		case n == len(c.requests)+1 && c.reject != 0:
+			if resp.StatusCode != c.reject {
+				fail("response %d: status %d, want %d (body %q)", n, resp.StatusCode, c.reject, body)
+			}
+		default:
+			fail("unexpected response %d: %d %q", n, resp.StatusCode, body)
+		}
+	}
+	want := len(c.requests)
+	if c.reject != 0 {
+		want++
+	}
+	if n < want {
+		fail("got %d responses, want %d", n, want)
+	}
+	if fails != nil {
+		t.Errorf("%s (%s)\nraw %q\n%s", c.id, c.name, c.raw, strings.Join(fails, "\n"))
+	}
+}
