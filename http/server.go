@@ -322,27 +322,25 @@ func (s *Server) closeIdleConns() bool {
 }
 
 func (s *Server) readHeaderTimeout() time.Duration {
-	switch {
-	case s.ReadHeaderTimeout > 0:
-		return s.ReadHeaderTimeout
-	case s.ReadHeaderTimeout < 0:
-		return 0
-	case s.ReadTimeout > 0:
-		return s.ReadTimeout
-	}
-	return DefaultReadHeaderTimeout
+	return timeout(s.ReadHeaderTimeout, s.ReadTimeout, DefaultReadHeaderTimeout)
 }
 
 func (s *Server) idleTimeout() time.Duration {
+	return timeout(s.IdleTimeout, s.ReadTimeout, DefaultIdleTimeout)
+}
+
+// timeout resolves a timeout setting: positive is itself, negative is none,
+// zero falls back to ReadTimeout if that is set (as in net/http), else to def.
+func timeout(own, readTimeout, def time.Duration) time.Duration {
 	switch {
-	case s.IdleTimeout > 0:
-		return s.IdleTimeout
-	case s.IdleTimeout < 0:
+	case own > 0:
+		return own
+	case own < 0:
 		return 0
-	case s.ReadTimeout > 0:
-		return s.ReadTimeout
+	case readTimeout > 0:
+		return readTimeout
 	}
-	return DefaultIdleTimeout
+	return def
 }
 
 // headerLimit is how many bytes the request line and header may take.
