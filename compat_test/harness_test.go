@@ -270,20 +270,7 @@ func (e *env) pair(network string) (client, server net.Conn, laddr net.Addr) {
 // taking the leak baseline, runs the suite, then fails it if descriptors or
 // goroutines outlived it.
 func TestMain(m *testing.M) {
-	for _, b := range backends[1:] {
-		if _, err := netfd.Resolve(b.nb); err != nil {
-			// The tests on b fail with this reason; nothing to warm up.
-			fmt.Fprintf(os.Stderr, "compat: backend %s unavailable: %v\n", b.name, err)
-			continue
-		}
-		lc := netfd.ListenConfig{Backend: b.nb}
-		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "compat: warm-up %s: %v\n", b.name, err)
-			os.Exit(1)
-		}
-		ln.Close()
-	}
+	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
 	before := leakcheck.Take()
 	code := m.Run()
 	if code == 0 {

@@ -3,7 +3,6 @@ package http_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -93,22 +92,7 @@ func serveQuiet(s *ringhttp.Server) {
 // TestMain starts every backend's shared machinery (poller goroutines,
 // rings) before any leak baseline is taken.
 func TestMain(m *testing.M) {
-	for _, b := range allBackends {
-		if b.nb == "" {
-			continue
-		}
-		if _, err := netfd.Resolve(b.nb); err != nil {
-			fmt.Fprintf(os.Stderr, "http: backend %s unavailable: %v\n", b.name, err)
-			continue // the tests themselves fail on it
-		}
-		lc := netfd.ListenConfig{Backend: b.nb}
-		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "warm-up %s: %v\n", b.name, err)
-			os.Exit(1)
-		}
-		ln.Close()
-	}
+	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
 	os.Exit(m.Run())
 }
 

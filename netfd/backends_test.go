@@ -4,7 +4,6 @@ package netfd_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -95,21 +94,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(fallbackChildEnv) != "" {
 		os.Exit(fallbackChild())
 	}
-	for _, b := range allBackends {
-		if b.std() {
-			continue
-		}
-		if _, err := netfd.Resolve(b.nb); err != nil {
-			fmt.Fprintf(os.Stderr, "netfd: backend %s unavailable: %v\n", b.name, err)
-			continue
-		}
-		ln, err := b.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "warm-up %s: %v\n", b.name, err)
-			os.Exit(1)
-		}
-		ln.Close()
-	}
+	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
 	os.Exit(m.Run())
 }
 

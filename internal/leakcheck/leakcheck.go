@@ -1,6 +1,7 @@
 // Package leakcheck finds the file descriptors and goroutines a test left
 // behind. Every per-backend test helper in this repository takes a Snapshot
-// before its subtests and checks it after them.
+// before its subtests and checks it after them; WarmUp first starts the
+// backends' process-wide pollers and rings so that they are not counted.
 package leakcheck
 
 import (
