@@ -1,0 +1,101 @@
+// Package backendtest is the one helper every behaviour suite uses to run a
+// test once per backend: Go's net package (the reference), netfd on epoll,
+// and netfd on io_uring, as parallel subtests with a descriptor and
+// goroutine leak check around them.
+package backendtest
+
+import (
+	"context"
+	"net"
+	"os"
+	"testing"
+
+	"github.com/ringnet/ringnet/internal/leakcheck"
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// A Backend is one implementation of listen and dial under test.
+type Backend struct {
+	Name string
+	NB   netfd.Backend // "" for std
+}
+
+// Std reports whether b is Go's own net package.
+func (b Backend) Std() bool { return b.NB == "" }
+
+// All is every backend a behaviour test runs on, std first.
+var All = []Backend{
+	{Name: "std"},
+	{Name: "epoll", NB: netfd.Epoll},
+	{Name: "uring", NB: netfd.Uring},
+}
+
+// Listen listens on network at address.
+func (b Backend) Listen(network, address string) (net.Listener, error) {
+	if b.Std() {
+		return net.Listen(network, address)
+	}
+	lc := netfd.ListenConfig{Backend: b.NB}
+	return lc.Listen(context.Background(), network, address)
+}
+
+// ListenTCP listens on 127.0.0.1:0 and fails t on error; the listener is
+// closed when the test ends.
+func (b Backend) ListenTCP(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := b.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// DialContext connects, bounded by ctx. Its signature fits
+// http.Transport.DialContext.
+func (b Backend) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if b.Std() {
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
+	d := netfd.Dialer{Backend: b.NB}
+	return d.DialContext(ctx, network, address)
+}
+
+// Available fails or skips t when b cannot run here: it fails when
+// RINGNET_REQUIRE_URING is set, as CI sets it (io_uring works on the
+// machines this project runs on), and skips with the reason otherwise.
+func (b Backend) Available(t testing.TB) {
+	t.Helper()
+	if b.Std() {
+		return
+	}
+	if _, err := netfd.Resolve(b.NB); err != nil {
+		if os.Getenv("RINGNET_REQUIRE_URING") != "" {
+			t.Fatalf("backend %s unavailable (RINGNET_REQUIRE_URING is set): %v", b.Name, err)
+		}
+		t.Skipf("backend %s unavailable: %v", b.Name, err)
+	}
+}
+
+// Run runs f once per backend as parallel subtests, then checks that no file
+// descriptor and no goroutine outlived them.
+func Run(t *testing.T, f func(t *testing.T, b Backend)) {
+	t.Helper()
+	before := leakcheck.Take()
+	t.Cleanup(func() { before.Check(t) })
+	for _, b := range All {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			b.Available(t)
+			f(t, b)
+		})
+	}
+}
+
+// Main is a TestMain body: it warms every netfd backend up so that its
+// process-wide poller and ring are not counted as leaks, then runs m.
+func Main(m *testing.M) {
+	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
+	os.Exit(m.Run())
+}
