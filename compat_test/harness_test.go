@@ -1,7 +1,6 @@
 package compat_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -11,25 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ringnet/ringnet/internal/backendtest"
 	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
 
 // A backend is one implementation of listen and dial: std's net package (the
 // reference) or a netfd backend.
-type backend struct {
-	name string
-	nb   netfd.Backend // "" for std
-}
-
-func (b backend) std() bool { return b.nb == "" }
+type backend = backendtest.Backend
 
 // backends lists std first: it is the reference the others are compared to.
-var backends = []backend{
-	{name: "std"},
-	{name: "epoll", nb: netfd.Epoll},
-	{name: "uring", nb: netfd.Uring},
-}
+var backends = backendtest.All
 
 // scenarioTimeout bounds one scenario on one backend; past it everything the
 // scenario opened is closed so that a stuck operation returns and shows up
@@ -55,16 +46,16 @@ func compat(t *testing.T, sc scenario) {
 		for i, b := range backends[1:] {
 			got := results[i+1]
 			if got == nil {
-				t.Errorf("backend %s produced no observation (its subtest failed)", b.name)
+				t.Errorf("backend %s produced no observation (its subtest failed)", b.Name)
 				continue
 			}
-			if d := diff(results[0], got, b.name); d != "" {
-				t.Errorf("backend %s differs from std:\n%s", b.name, d)
+			if d := diff(results[0], got, b.Name); d != "" {
+				t.Errorf("backend %s differs from std:\n%s", b.Name, d)
 			}
 		}
 	})
 	for i, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			results[i] = runOne(t, b, sc)
 		})
@@ -73,11 +64,11 @@ func compat(t *testing.T, sc scenario) {
 
 // runOne runs sc on b with a watchdog and closes everything it opened.
 func runOne(t *testing.T, b backend, sc scenario) *obs {
-	if !b.std() {
+	if !b.Std() {
 		// Never skip: io_uring works on the machines this suite runs on,
 		// and a skipped uring run would hide every difference.
-		if got, err := netfd.Resolve(b.nb); err != nil || got != b.nb {
-			t.Fatalf("backend %s must be usable here: Resolve = %q, %v", b.name, got, err)
+		if got, err := netfd.Resolve(b.NB); err != nil || got != b.NB {
+			t.Fatalf("backend %s must be usable here: Resolve = %q, %v", b.Name, got, err)
 		}
 	}
 	e := &env{t: t, b: b}
@@ -91,10 +82,10 @@ func runOne(t *testing.T, b backend, sc scenario) *obs {
 	e.closeAll()
 	if e.stuck.Load() {
 		t.Errorf("%s: scenario stuck for %v; closed everything to unblock it. Goroutines then:\n%s",
-			b.name, scenarioTimeout, e.stack)
+			b.Name, scenarioTimeout, e.stack)
 	}
 	if testing.Verbose() {
-		t.Logf("observed on %s:\n%s", b.name, o)
+		t.Logf("observed on %s:\n%s", b.Name, o)
 	}
 	if dup := o.duplicate(); dup != "" {
 		t.Errorf("scenario records field %q twice (bug in the scenario)", dup)
@@ -168,15 +159,15 @@ func (e *env) closeAll() {
 // checkBackend fails the run if x (a listener or conn) does not run on the
 // backend under test, so that a silent fallback cannot pass for uring.
 func (e *env) checkBackend(x any) {
-	if e.b.std() {
+	if e.b.Std() {
 		return
 	}
 	bk, ok := x.(interface{ Backend() netfd.Backend })
 	if !ok {
 		e.t.Fatalf("%T has no Backend method; is it a netfd type?", x)
 	}
-	if got := bk.Backend(); got != e.b.nb {
-		e.t.Fatalf("%T runs on backend %q, want %q", x, got, e.b.nb)
+	if got := bk.Backend(); got != e.b.NB {
+		e.t.Fatalf("%T runs on backend %q, want %q", x, got, e.b.NB)
 	}
 }
 
@@ -200,14 +191,7 @@ func (e *env) address(network string) string {
 func (e *env) listen(network string) net.Listener {
 	e.t.Helper()
 	addr := e.address(network)
-	var ln net.Listener
-	var err error
-	if e.b.std() {
-		ln, err = net.Listen(network, addr)
-	} else {
-		lc := netfd.ListenConfig{Backend: e.b.nb}
-		ln, err = lc.Listen(context.Background(), network, addr)
-	}
+	ln, err := e.b.Listen(network, addr)
 	if err != nil {
 		e.t.Fatalf("listen %s %s: %v", network, addr, err)
 	}
@@ -218,15 +202,7 @@ func (e *env) listen(network string) net.Listener {
 
 // dial connects to addr; errors are returned, for scenarios to record.
 func (e *env) dial(network, addr string) (net.Conn, error) {
-	var c net.Conn
-	var err error
-	if e.b.std() {
-		var d net.Dialer
-		c, err = d.DialContext(context.Background(), network, addr)
-	} else {
-		d := netfd.Dialer{Backend: e.b.nb}
-		c, err = d.DialContext(context.Background(), network, addr)
-	}
+	c, err := e.b.Dial(network, addr)
 	if c != nil {
 		e.track(c)
 	}

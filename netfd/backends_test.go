@@ -3,89 +3,30 @@
 package netfd_test
 
 import (
-	"context"
 	"io"
 	"net"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/ringnet/ringnet/internal/backendtest"
 	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
 
 // A backend is one implementation of listen and dial under test: std's net
 // package as the reference, or a netfd backend.
-type backend struct {
-	name string
-	nb   netfd.Backend // "" for std
-}
+type backend = backendtest.Backend
 
-func (b backend) std() bool { return b.nb == "" }
+// netfdBackends is every backend but std.
+var netfdBackends = backendtest.All[1:]
 
-// Listen listens on network at address.
-func (b backend) Listen(network, address string) (net.Listener, error) {
-	if b.std() {
-		return net.Listen(network, address)
-	}
-	lc := netfd.ListenConfig{Backend: b.nb}
-	return lc.Listen(context.Background(), network, address)
-}
-
-// DialContext connects, bounded by ctx.
-func (b backend) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	if b.std() {
-		var d net.Dialer
-		return d.DialContext(ctx, network, address)
-	}
-	d := netfd.Dialer{Backend: b.nb}
-	return d.DialContext(ctx, network, address)
-}
-
-// DialWith connects as std's d would: its Timeout, LocalAddr and KeepAlive
-// carry over to a netfd.Dialer, so one test body configures both.
-func (b backend) DialWith(ctx context.Context, d net.Dialer, network, address string) (net.Conn, error) {
-	if b.std() {
-		return d.DialContext(ctx, network, address)
-	}
-	nd := netfd.Dialer{Backend: b.nb, Timeout: d.Timeout, LocalAddr: d.LocalAddr, KeepAlive: d.KeepAlive}
-	return nd.DialContext(ctx, network, address)
-}
-
-// Dial connects without a deadline.
-func (b backend) Dial(network, address string) (net.Conn, error) {
-	return b.DialContext(context.Background(), network, address)
-}
-
-// allBackends is every backend a behaviour test runs on.
-var allBackends = []backend{
-	{name: "std"},
-	{name: "epoll", nb: netfd.Epoll},
-	{name: "uring", nb: netfd.Uring},
-}
-
-// run runs f once per backend as parallel subtests, then checks that no file
-// descriptor and no goroutine outlived them. A backend that cannot run here
-// is skipped with the reason, or fails when RINGNET_REQUIRE_URING is set, as
-// CI sets it: io_uring works on the machines this project runs on.
+// run runs f once per backend (std, epoll, uring) as parallel subtests, then
+// checks that no file descriptor and no goroutine outlived them; see
+// backendtest.Run.
 func run(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
-	before := leakcheck.Take()
-	t.Cleanup(func() { before.Check(t) })
-	for _, b := range allBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			if !b.std() {
-				if _, err := netfd.Resolve(b.nb); err != nil {
-					if os.Getenv("RINGNET_REQUIRE_URING") != "" {
-						t.Fatalf("backend %s unavailable (RINGNET_REQUIRE_URING is set): %v", b.name, err)
-					}
-					t.Skipf("backend %s unavailable: %v", b.name, err)
-				}
-			}
-			f(t, b)
-		})
-	}
+	backendtest.Run(t, f)
 }
 
 // TestMain starts every backend's shared machinery (poller goroutines, rings)

@@ -13,22 +13,22 @@ import (
 
 // benchBackends are compared in one run: std is the reference.
 var benchBackends = []backend{
-	{name: "std"},
-	{name: "epoll", nb: netfd.Epoll},
-	{name: "epoll-thread", nb: netfd.EpollThread},
-	{name: "uring", nb: netfd.Uring},
-	{name: "uring-perp", nb: netfd.UringPerP},
-	{name: "uring-nocoop", nb: netfd.UringNoCoop},
-	{name: "uring-entereach", nb: netfd.UringEnterEach},
-	{name: "uring-nopollfirst", nb: netfd.UringNoPollFirst},
+	{Name: "std"},
+	{Name: "epoll", NB: netfd.Epoll},
+	{Name: "epoll-thread", NB: netfd.EpollThread},
+	{Name: "uring", NB: netfd.Uring},
+	{Name: "uring-perp", NB: netfd.UringPerP},
+	{Name: "uring-nocoop", NB: netfd.UringNoCoop},
+	{Name: "uring-entereach", NB: netfd.UringEnterEach},
+	{Name: "uring-nopollfirst", NB: netfd.UringNoPollFirst},
 }
 
 func forBenchBackends(b *testing.B, f func(b *testing.B, be backend)) {
 	for _, be := range benchBackends {
-		b.Run(be.name, func(b *testing.B) {
-			if !be.std() {
-				if _, err := netfd.Resolve(be.nb); err != nil && !netfd.IsTestBackend(be.nb) {
-					b.Skipf("%s: %v", be.name, err)
+		b.Run(be.Name, func(b *testing.B) {
+			if !be.Std() {
+				if _, err := netfd.Resolve(be.NB); err != nil && !netfd.IsTestBackend(be.NB) {
+					b.Skipf("%s: %v", be.Name, err)
 				}
 			}
 			f(b, be)
@@ -135,12 +135,12 @@ func BenchmarkEcho256(b *testing.B) {
 // BenchmarkServerPingPong is BenchmarkPingPong with the server on the
 // backend and the client always on std: what a server gains or loses.
 func BenchmarkServerPingPong(b *testing.B) {
-	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{name: "std"}, 1, 64) })
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{Name: "std"}, 1, 64) })
 }
 
 // BenchmarkServerEcho256 is BenchmarkEcho256 with std clients.
 func BenchmarkServerEcho256(b *testing.B) {
-	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{name: "std"}, 256, 1024) })
+	forBenchBackends(b, func(b *testing.B, be backend) { benchEcho(b, be, backend{Name: "std"}, 256, 1024) })
 }
 
 // BenchmarkStream is one-way bulk throughput: 1 MiB writes, 16 KiB reads.

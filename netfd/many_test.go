@@ -24,7 +24,7 @@ func TestManyConns(t *testing.T) {
 // only 8 entries, so that submitters keep finding it full and flush for
 // each other (a counting bug there once left SQEs unsubmitted for ever).
 func TestManyConnsSmallSQ(t *testing.T) {
-	b := backend{name: "uring-smallsq", nb: netfd.UringSmallSQ}
+	b := backend{Name: "uring-smallsq", NB: netfd.UringSmallSQ}
 	ln, err := b.Listen("tcp", "127.0.0.1:0") // start its ring before the leak baseline
 	if err != nil {
 		t.Fatal(err)

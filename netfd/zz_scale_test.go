@@ -11,7 +11,7 @@ import (
 )
 
 func TestZZScale(t *testing.T) {
-	for _, b := range allBackends[1:] {
+	for _, b := range netfdBackends {
 		ln, err := b.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -34,7 +34,7 @@ func TestZZScale(t *testing.T) {
 				t.Fatal(i, err)
 			}
 		}
-		t.Log(b.name, "dialed", time.Since(start))
+		t.Log(b.Name, "dialed", time.Since(start))
 		var wg sync.WaitGroup
 		for _, c := range cs {
 			wg.Add(1)
@@ -51,7 +51,7 @@ func TestZZScale(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		t.Log(b.name, "echoed", time.Since(start))
+		t.Log(b.Name, "echoed", time.Since(start))
 		for _, c := range cs {
 			c.Close()
 		}

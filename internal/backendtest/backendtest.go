@@ -62,6 +62,21 @@ func (b Backend) DialContext(ctx context.Context, network, address string) (net.
 	return d.DialContext(ctx, network, address)
 }
 
+// Dial connects without a deadline.
+func (b Backend) Dial(network, address string) (net.Conn, error) {
+	return b.DialContext(context.Background(), network, address)
+}
+
+// DialWith connects as std's d would: its Timeout, LocalAddr and KeepAlive
+// carry over to a netfd.Dialer, so one test body configures both.
+func (b Backend) DialWith(ctx context.Context, d net.Dialer, network, address string) (net.Conn, error) {
+	if b.Std() {
+		return d.DialContext(ctx, network, address)
+	}
+	nd := netfd.Dialer{Backend: b.NB, Timeout: d.Timeout, LocalAddr: d.LocalAddr, KeepAlive: d.KeepAlive}
+	return nd.DialContext(ctx, network, address)
+}
+
 // Available fails or skips t when b cannot run here: it fails when
 // RINGNET_REQUIRE_URING is set, as CI sets it (io_uring works on the
 // machines this project runs on), and skips with the reason otherwise.
