@@ -3,6 +3,8 @@ package http
 import (
 	"io"
 	"net/http"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // maxPostHandlerReadBytes is how much unread request body the server reads
@@ -15,9 +17,9 @@ const maxPostHandlerReadBytes = 256 << 10
 // handler goroutine, then by the connection once the handler returned.
 type body struct {
 	c       *conn
-	left    int64          // Content-Length bytes not read yet
-	chunked *chunkedReader // nil for a Content-Length body
-	eof     bool           // the whole body was read
+	left    int64               // Content-Length bytes not read yet
+	chunked *wire.ChunkedReader // nil for a Content-Length body
+	eof     bool                // the whole body was read
 	closed  bool
 	err     error // sticky read error
 	// wantContinue: the client sent "Expect: 100-continue" and the

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // commit decides how the response is framed and appends its status line
@@ -56,7 +58,7 @@ func (w *response) commit(p []byte) {
 	for _, v := range w.header["Trailer"] {
 		trailers = true
 		for _, k := range strings.Split(v, ",") {
-			if k = trimOWS(k); k != "" {
+			if k = wire.TrimOWS(k); k != "" {
 				w.declareTrailer(k)
 			}
 		}
@@ -135,7 +137,7 @@ func (w *response) commit(p []byte) {
 		del("Content-Length")
 	}
 
-	if w.closeAfter && (!keepAlives || !containsToken(w.header.Get("Connection"), "close")) && !isProtocolSwitch(code, header) {
+	if w.closeAfter && (!keepAlives || !wire.ContainsToken(w.header.Get("Connection"), "close")) && !isProtocolSwitch(code, header) {
 		del("Connection")
 		if w.req.ProtoAtLeast(1, 1) {
 			extra.connection = "close"
@@ -207,5 +209,5 @@ func suppressedHeaders(status int) []string {
 }
 
 func isProtocolSwitch(code int, h http.Header) bool {
-	return code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "" && hasListToken(h["Connection"], "Upgrade")
+	return code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "" && wire.HasListToken(h["Connection"], "Upgrade")
 }

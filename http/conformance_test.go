@@ -20,30 +20,41 @@ import (
 )
 
 // The conformance corpus (testdata/conformance/*.txt) holds request cases
-// converted from public parser test suites, each file naming its source
-// and licence in its header. A case is a block:
+// converted from public test suites, each file naming its source and
+// licence in its header. A case is a block:
 //
 //	case <id>                 where it comes from in the source suite
 //	name <text>               the source's title for it
 //	llhttp-mode <mode>        optional: the suite ran it with a lenient flag
-//	raw "<Go-quoted bytes>"   exactly what is sent, in one write
+//	verdict <text>            optional: the outcome the source suite expects
+//	raw <bytes>               what is sent, in one write; repeated raw
+//	                          lines are concatenated
 //	note <text>               optional, repeatable: why the expectation
 //	                          differs from the source suite's
 //	request <method> <target> <proto>
-//	header "<Name: value>"    as the suite's parser saw the field
-//	body "<bytes>"            the whole body
-//	body-cut "<bytes>"        the body ends early (the client half-closes
+//	method <bytes>            optional: replaces the request line's method
+//	target <bytes>            optional: replaces its target (both for
+//	                          values too long to write on one line)
+//	header <bytes>            "Name: value", as the suite's parser saw it
+//	header-repeat <n> <bytes> n header fields, %d numbering them from 0
+//	body <bytes>              the whole body
+//	body-cut <bytes>          the body ends early (the client half-closes
 //	                          mid-body): the handler's read must fail
-//	trailer "<Name: value>"
+//	trailer <bytes>           "Name: value"
 //	incomplete                the input ends inside a further request head:
 //	                          no further response
 //	reject <status>           after the requests above, this status and
 //	                          the connection closed
 //	end
 //
+// <bytes> is one or more Go-quoted strings, concatenated; a string
+// followed by *n is repeated n times, each %d in it replaced by the
+// copy's number from 0 ("k%d=v%d; "*3 is "k0=v0; k1=v1; k2=v2; ").
+//
 // Lines starting with # are comments. Every request block must be
 // answered 200 by the echo handler with exactly the request the handler
-// saw; after the last one the connection must close (the client has
+// saw (a HEAD response and the server's own answer to OPTIONS * carry no
+// body); after the last one the connection must close (the client has
 // half-closed) with no further response, unless reject says which error
 // status comes first.
 
@@ -56,6 +67,7 @@ type confRequest struct {
 
 type confCase struct {
 	id, name, raw string
+	hasRaw        bool
 	requests      []*confRequest
 	incomplete    bool
 	reject        int
@@ -77,7 +89,7 @@ func loadConformance(t *testing.T) map[string][]confCase {
 		var c *confCase
 		for n, line := range strings.Split(string(data), "\n") {
 			bad := func(err error) {
-				t.Fatalf("%s:%d: %v: %q", f, n+1, err, line)
+				t.Fatalf("%s:%d: %v: %.200q", f, n+1, err, line)
 			}
 			if line == "" || strings.HasPrefix(line, "#") {
 				continue
@@ -95,8 +107,8 @@ func loadConformance(t *testing.T) map[string][]confCase {
 					bad(errors.New("no request"))
 				}
 			}
-			unq := func() string {
-				s, err := strconv.Unquote(val)
+			bytes := func() string {
+				s, err := confBytes(val)
 				if err != nil {
 					bad(err)
 				}
@@ -110,27 +122,46 @@ func loadConformance(t *testing.T) map[string][]confCase {
 				c = &confCase{id: val}
 			case "name":
 				c.name = val
-			case "llhttp-mode", "note":
+			case "llhttp-mode", "note", "verdict":
 			case "raw":
-				c.raw = unq()
+				c.raw += bytes()
+				c.hasRaw = true
 			case "request":
 				f := strings.Split(val, " ")
 				if len(f) != 3 {
 					bad(errors.New("want method target proto"))
 				}
 				c.requests = append(c.requests, &confRequest{method: f[0], target: f[1], proto: f[2]})
+			case "method":
+				needReq()
+				cur.method = bytes()
+			case "target":
+				needReq()
+				cur.target = bytes()
 			case "header":
 				needReq()
-				cur.headers = append(cur.headers, unq())
+				cur.headers = append(cur.headers, bytes())
+			case "header-repeat":
+				needReq()
+				count, rest, _ := strings.Cut(val, " ")
+				k, err := strconv.Atoi(count)
+				val = rest
+				h := bytes()
+				if err != nil || k < 0 {
+					bad(errors.New("bad count"))
+				}
+				for i := range k {
+					cur.headers = append(cur.headers, strings.ReplaceAll(h, "%d", strconv.Itoa(i)))
+				}
 			case "trailer":
 				needReq()
-				cur.trailers = append(cur.trailers, unq())
+				cur.trailers = append(cur.trailers, bytes())
 			case "body":
 				needReq()
-				cur.body = unq()
+				cur.body = bytes()
 			case "body-cut":
 				needReq()
-				cur.body, cur.cut = unq(), true
+				cur.body, cur.cut = bytes(), true
 			case "incomplete":
 				c.incomplete = true
 			case "reject":
@@ -139,7 +170,7 @@ func loadConformance(t *testing.T) map[string][]confCase {
 					bad(errors.New("bad status"))
 				}
 			case "end":
-				if c.raw == "" {
+				if !c.hasRaw {
 					bad(errors.New("case without raw"))
 				}
 				suites[suite] = append(suites[suite], *c)
@@ -153,6 +184,39 @@ func loadConformance(t *testing.T) map[string][]confCase {
 		}
 	}
 	return suites
+}
+
+// confBytes decodes a <bytes> value: Go-quoted strings, each optionally
+// followed by *n, concatenated.
+func confBytes(val string) (string, error) {
+	var b strings.Builder
+	terms := 0
+	for val = strings.TrimLeft(val, " "); val != ""; val = strings.TrimLeft(val, " ") {
+		q, err := strconv.QuotedPrefix(val)
+		if err != nil {
+			return "", err
+		}
+		s, _ := strconv.Unquote(q)
+		val = val[len(q):]
+		terms++
+		if !strings.HasPrefix(val, "*") {
+			b.WriteString(s)
+			continue
+		}
+		count, rest, _ := strings.Cut(val[1:], " ")
+		n, err := strconv.Atoi(count)
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("bad repeat count %q", count)
+		}
+		for i := range n {
+			b.WriteString(strings.ReplaceAll(s, "%d", strconv.Itoa(i)))
+		}
+		val = rest
+	}
+	if terms == 0 {
+		return "", errors.New("no quoted string")
+	}
+	return b.String(), nil
 }
 
 // confEcho answers 200 with the request as the handler sees it, in the
@@ -259,6 +323,16 @@ func (r *confRequest) want() string {
 	return b.String()
 }
 
+// wantBody is the response body expected for r: what confEcho prints,
+// except for HEAD (no body) and OPTIONS * (answered by the server
+// itself, as net/http does, with an empty body).
+func (r *confRequest) wantBody() string {
+	if r.method == "HEAD" || r.method == "OPTIONS" && r.target == "*" {
+		return ""
+	}
+	return r.want()
+}
+
 // TestConformanceCorpus runs every case of testdata/conformance on every
 // backend.
 func TestConformanceCorpus(t *testing.T) {
@@ -301,7 +375,11 @@ func confCheck(t *testing.T, addr string, c confCase) {
 			}
 			break
 		}
-		resp, err := http.ReadResponse(br, nil)
+		var sent *http.Request // for HEAD, whose response has no body
+		if n < len(c.requests) {
+			sent = &http.Request{Method: c.requests[n].method}
+		}
+		resp, err := http.ReadResponse(br, sent)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !isReset(err) {
 				fail("reading response %d: %v", n+1, err)
@@ -322,15 +400,15 @@ func confCheck(t *testing.T, addr string, c confCase) {
 		case n <= len(c.requests):
 			if resp.StatusCode != 200 {
 				fail("response %d: status %d, want 200 (body %q)", n, resp.StatusCode, body)
-			} else if want := c.requests[n-1].want(); string(body) != want {
-				fail("response %d: handler saw\n%s\nwant\n%s", n, body, want)
+			} else if want := c.requests[n-1].wantBody(); string(body) != want {
+				fail("response %d: handler saw\n%.2000s\nwant\n%.2000s", n, body, want)
 			}
 		case n == len(c.requests)+1 && c.reject != 0:
 			if resp.StatusCode != c.reject {
 				fail("response %d: status %d, want %d (body %q)", n, resp.StatusCode, c.reject, body)
 			}
 		default:
-			fail("unexpected response %d: %d %q", n, resp.StatusCode, body)
+			fail("unexpected response %d: %d %.300q", n, resp.StatusCode, body)
 		}
 	}
 	want := len(c.requests)
@@ -341,6 +419,6 @@ func confCheck(t *testing.T, addr string, c confCase) {
 		fail("got %d responses, want %d", n, want)
 	}
 	if fails != nil {
-		t.Errorf("%s (%s)\nraw %q\n%s", c.id, c.name, c.raw, strings.Join(fails, "\n"))
+		t.Errorf("%s (%s)\nraw %.500q\n%s", c.id, c.name, c.raw, strings.Join(fails, "\n"))
 	}
 }

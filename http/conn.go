@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // maxOutBuffered is how many response bytes collect in c.out before
@@ -239,13 +241,13 @@ func (c *conn) readRequest() (*response, error) {
 	req.TLS = c.tlsState
 	w := &response{c: c, req: req, handlerHeader: make(http.Header), contentLength: -1}
 	connField := req.Header.Get("Connection")
-	w.wants10KeepAlive = req.ProtoMajor == 1 && req.ProtoMinor == 0 && containsToken(connField, "keep-alive")
-	w.wantsClose = req.Close || containsToken(connField, "close")
+	w.wants10KeepAlive = req.ProtoMajor == 1 && req.ProtoMinor == 0 && wire.ContainsToken(connField, "keep-alive")
+	w.wantsClose = req.Close || wire.ContainsToken(connField, "close")
 	switch {
 	case length == 0:
 		req.Body = http.NoBody
 	case length == chunkedLength:
-		w.body = &body{c: c, chunked: &chunkedReader{src: &c.r, trailer: &req.Trailer}}
+		w.body = &body{c: c, chunked: wire.NewChunkedReader(&c.r, &req.Trailer)}
 	default:
 		w.body = &body{c: c, left: length}
 	}
@@ -253,7 +255,7 @@ func (c *conn) readRequest() (*response, error) {
 		req.Body = w.body
 	}
 	if expect := req.Header.Get("Expect"); expect != "" {
-		if !containsToken(expect, "100-continue") {
+		if !wire.ContainsToken(expect, "100-continue") {
 			return w, errExpectation
 		}
 		if req.ProtoAtLeast(1, 1) && w.body != nil {
@@ -279,7 +281,7 @@ func (c *conn) serveRequest(w *response) (reusable bool) {
 	req := w.req.WithContext(&w.ctx)
 	w.req = req
 	if w.body != nil && w.body.chunked != nil {
-		w.body.chunked.trailer = &req.Trailer // the handler's copy
+		w.body.chunked.Trailer = &req.Trailer // the handler's copy
 	}
 	if !c.runHandler(w, req) {
 		return false // what was committed still goes out, as in net/http

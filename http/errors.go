@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
@@ -14,14 +16,9 @@ var (
 	errTooLarge = errors.New("http: request header too large")
 	// errExpectation: an Expect other than 100-continue, answered 417.
 	errExpectation = errors.New("http: unsupported Expect")
-	// The chunked decoding errors a handler may see, worded as net/http's.
-	errLineTooLong    = errors.New("header line too long")
-	errChunkedFraming = errors.New("malformed chunked encoding")
-	errChunkTooLarge  = errors.New("http chunk length too large")
-	errChunkSizeByte  = errors.New("invalid byte in chunk length")
-	errChunkSizeEmpty = errors.New("empty hex number for chunk length")
-	errChunkBareLF    = errors.New("chunked line ends with bare LF")
-	errChunkCR        = errors.New("invalid CR in chunked line")
+	// errLineTooLong: a chunk or trailer line past its limit, worded as
+	// net/http's since a handler sees it.
+	errLineTooLong = wire.ErrLineTooLong
 )
 
 // requestError is a request the server refuses before any handler runs:

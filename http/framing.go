@@ -2,9 +2,9 @@ package http
 
 import (
 	"net/http"
-	"net/textproto"
-	"strconv"
 	"strings"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // chunkedLength is the body length framing reports for a chunked body.
@@ -16,6 +16,9 @@ const chunkedLength = -1
 // guessing is how requests get smuggled.
 func requestFraming(req *http.Request) (int64, error) {
 	h := req.Header
+	if framingLookalike(h) {
+		return 0, errBadRequest
+	}
 	te, hasTE := h["Transfer-Encoding"]
 	cl := h["Content-Length"]
 	if hasTE {
@@ -24,12 +27,14 @@ func requestFraming(req *http.Request) (int64, error) {
 			// RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
 			return 0, errBadRequest
 		}
-		if len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
-			return 0, errUnsupportedTE // RFC 9112 §6.1: unknown coding, 501
-		}
 		if len(cl) > 0 {
-			// RFC 9112 §6.1: both present is a smuggling attempt or a bug.
+			// RFC 9112 §6.1: both present is a smuggling attempt or a
+			// bug. Checked before the codings, so that no spelling of
+			// Transfer-Encoding next to a Content-Length gets another answer.
 			return 0, errBadRequest
+		}
+		if err := checkCodings(te); err != nil {
+			return 0, err
 		}
 		req.TransferEncoding = []string{"chunked"}
 		req.ContentLength = chunkedLength
@@ -49,57 +54,72 @@ func requestFraming(req *http.Request) (int64, error) {
 	if len(cl) > 1 {
 		h["Content-Length"] = cl[:1]
 	}
-	n, err := parseContentLength(cl[0])
-	if err != nil {
-		return 0, err
+	n, ok := wire.ParseContentLength(cl[0])
+	if !ok {
+		return 0, errBadRequest
 	}
 	req.ContentLength = n
 	return n, nil
 }
 
-// parseContentLength accepts 1*DIGIT up to 2^63-1 and nothing else: no
-// sign, no spaces, no list.
-func parseContentLength(s string) (int64, error) {
-	if s == "" {
-		return 0, errBadRequest
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, errBadRequest
+// framingLookalike reports whether h has a field that reads as
+// Content-Length or Transfer-Encoding once '_' is taken for '-'
+// ("Content_Length"). RFC 9110 allows '_' in names, but CGI-style
+// gateways and some proxies make that substitution and would frame the
+// message differently from this server: a known desync vector
+// (RFC 9112 §11.2), refused with 400 instead of being ignored.
+func framingLookalike(h http.Header) bool {
+	for k := range h {
+		if len(k) != len("Content-Length") && len(k) != len("Transfer-Encoding") || strings.IndexByte(k, '_') < 0 {
+			continue
+		}
+		k = strings.ReplaceAll(k, "_", "-")
+		if wire.EqualFoldASCII(k, "Content-Length") || wire.EqualFoldASCII(k, "Transfer-Encoding") {
+			return true
 		}
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, errBadRequest
+	return false
+}
+
+// checkCodings accepts the Transfer-Encoding fields te, read as one list
+// (RFC 9110 §5.3), when they name chunked alone. When chunked is not the
+// final coding, or comes twice, or the list has an empty element, the
+// body length cannot be determined: 400 (RFC 9112 §6.3). Codings applied
+// before a final chunked are ones this server does not implement: 501
+// (RFC 9112 §6.1).
+func checkCodings(te []string) error {
+	if len(te) == 1 && wire.EqualFoldASCII(te[0], "chunked") {
+		return nil
 	}
-	return n, nil
+	unsupported := false
+	for i, v := range te {
+		for rest, more := v, true; more; {
+			var c string
+			c, rest, more = strings.Cut(rest, ",")
+			c = wire.TrimOWS(c)
+			final := i == len(te)-1 && !more
+			switch chunked := wire.EqualFoldASCII(c, "chunked"); {
+			case chunked && final:
+			case chunked || final || c == "":
+				return errBadRequest
+			default:
+				unsupported = true
+			}
+		}
+	}
+	if unsupported {
+		return errUnsupportedTE
+	}
+	return nil
 }
 
 // declaredTrailer moves the Trailer field into req.Trailer (keys, nil
 // values), refusing the fields that frame the message (RFC 9110 §6.5.1).
 func declaredTrailer(req *http.Request) error {
-	vv, ok := req.Header["Trailer"]
-	if !ok {
-		return nil
+	t, err := wire.DeclaredTrailer(req.Header)
+	if err != nil {
+		return errBadRequest
 	}
-	delete(req.Header, "Trailer")
-	t := make(http.Header)
-	for _, v := range vv {
-		for _, k := range strings.Split(v, ",") {
-			k = trimOWS(k)
-			if k == "" {
-				continue
-			}
-			k = textproto.CanonicalMIMEHeaderKey(k)
-			switch k {
-			case "Transfer-Encoding", "Trailer", "Content-Length":
-				return errBadRequest
-			}
-			t[k] = nil
-		}
-	}
-	if len(t) > 0 {
-		req.Trailer = t
-	}
+	req.Trailer = t
 	return nil
 }

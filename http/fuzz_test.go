@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // fakeConn is a net.Conn reading from a fixed byte string.
@@ -63,7 +65,7 @@ func FuzzChunked(f *testing.F) {
 	f.Add([]byte("5\r\nhello\r\n0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var trailer http.Header
-		cr := &chunkedReader{src: &connReader{conn: &fakeConn{r: bytes.NewReader(raw)}}, trailer: &trailer}
+		cr := wire.NewChunkedReader(&connReader{conn: &fakeConn{r: bytes.NewReader(raw)}}, &trailer)
 		got, err := io.ReadAll(cr)
 		if err != nil {
 			return

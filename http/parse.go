@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // maxRequestTarget bounds the request-target; longer ones get 414
@@ -80,19 +81,15 @@ func parseRequest(block string, req *http.Request) (int64, error) {
 	if err := parseTarget(req); err != nil {
 		return 0, err
 	}
-	h, spaceInName, err := parseHeader(rest)
+	h, spaceInName, err := wire.ParseHeader(rest)
 	if err != nil {
-		return 0, err
+		return 0, errBadRequest
 	}
 	req.Header = h
 	if len(h["Host"]) > 1 {
 		return 0, errBadRequest // RFC 9112 §3.2
 	}
-	if _, ok := h["Pragma"]; ok && h.Get("Pragma") == "no-cache" {
-		if _, ok := h["Cache-Control"]; !ok {
-			h["Cache-Control"] = []string{"no-cache"}
-		}
-	}
+	wire.FixPragma(h)
 	req.Close = shouldClose(req.ProtoMajor, req.ProtoMinor, h)
 	length, err := requestFraming(req)
 	if err != nil {
@@ -118,7 +115,7 @@ func parseRequest(block string, req *http.Request) (int64, error) {
 func parseRequestLine(line string) (method, target, proto string, ok bool) {
 	method, rest, ok1 := strings.Cut(line, " ")
 	target, proto, ok2 := strings.Cut(rest, " ")
-	if !ok1 || !ok2 || !isToken(method) || target == "" {
+	if !ok1 || !ok2 || !wire.IsToken(method) || target == "" {
 		return "", "", "", false
 	}
 	for i := 0; i < len(target); i++ {
@@ -148,54 +145,13 @@ func parseTarget(req *http.Request) error {
 	return nil
 }
 
-// parseHeader parses header field lines, each ending in CRLF, the last
-// one empty. Names must be tokens directly followed by ':' (RFC 9112 §5.1);
-// obs-fold and control bytes in values are refused (§5.2, RFC 9110 §5.5).
-// Keys and values are substrings of block: no per-field allocation. A
-// name holding spaces (as "Name :") is reported, not stored, so that
-// the caller can refuse it after the checks net/http makes first.
-func parseHeader(block string) (h http.Header, spaceInName bool, err error) {
-	n := strings.Count(block, "\n") - 1
-	h = make(http.Header, n)
-	vals := make([]string, n) // one backing array for every first value
-	for {
-		line, rest, _ := strings.Cut(block, "\r\n")
-		block = rest
-		if line == "" {
-			return h, spaceInName, nil
-		}
-		colon := strings.IndexByte(line, ':')
-		if colon <= 0 {
-			return nil, false, errBadRequest
-		}
-		name, value := line[:colon], trimOWS(line[colon+1:])
-		if !validFieldValue(value) {
-			return nil, false, errBadRequest
-		}
-		if !isToken(name) {
-			if name[0] == ' ' || !isToken(strings.ReplaceAll(name, " ", "")) {
-				return nil, false, errBadRequest // obs-fold, control bytes, separators
-			}
-			spaceInName = true
-			continue
-		}
-		key := textproto.CanonicalMIMEHeaderKey(name)
-		if vv, ok := h[key]; ok {
-			h[key] = append(vv, value)
-		} else {
-			vals[0] = value
-			h[key] = vals[:1:1]
-			vals = vals[1:]
-		}
-	}
-}
-
 // checkHost applies RFC 9112 §3.2: an HTTP/1.1 request carries exactly
-// one valid Host (CONNECT aside, as net/http allows). Host is then taken
-// from the target when it is in absolute form, else from the field.
+// one valid Host (CONNECT and the HTTP/2 preface aside, as net/http
+// allows). Host is then taken from the target when it is in absolute
+// form, else from the field.
 func checkHost(req *http.Request) error {
 	hosts, have := req.Header["Host"]
-	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" && !(req.Method == "PRI" && req.RequestURI == "*") {
+	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" && !isH2Preface(req) {
 		return badRequest("missing required Host header")
 	}
 	if len(hosts) == 1 && !validHost(hosts[0]) {
@@ -209,6 +165,13 @@ func checkHost(req *http.Request) error {
 	return nil
 }
 
+// isH2Preface reports whether req is the start of the HTTP/2 connection
+// preface, "PRI * HTTP/2.0" with no fields, in net/http's words. Only that
+// is exempt from Host: a "PRI * HTTP/1.1" is an HTTP/1.1 request.
+func isH2Preface(req *http.Request) bool {
+	return req.Method == "PRI" && req.RequestURI == "*" && req.Proto == "HTTP/2.0" && len(req.Header) == 0
+}
+
 // shouldClose reports whether the client asked for the connection to be
 // closed after this request: HTTP/1.0 unless "keep-alive", 1.1 on "close".
 func shouldClose(major, minor int, h http.Header) bool {
@@ -216,80 +179,11 @@ func shouldClose(major, minor int, h http.Header) bool {
 		return true
 	}
 	conn := h["Connection"]
-	hasClose := hasListToken(conn, "close")
+	hasClose := wire.HasListToken(conn, "close")
 	if major == 1 && minor == 0 {
-		return hasClose || !hasListToken(conn, "keep-alive")
+		return hasClose || !wire.HasListToken(conn, "keep-alive")
 	}
 	return hasClose
-}
-
-// hasListToken reports whether the comma-separated lists in values hold
-// token, compared case-insensitively (httpguts.HeaderValuesContainsToken).
-func hasListToken(values []string, token string) bool {
-	for _, v := range values {
-		for v != "" {
-			var elem string
-			elem, v, _ = strings.Cut(v, ",")
-			if strings.EqualFold(trimOWS(elem), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// containsToken reports whether v holds token between token boundaries
-// (SP, HTAB, comma or the ends), case-insensitively. It is the looser
-// match net/http's server uses for Expect and for its keep-alive
-// decisions; using it in the same places keeps the answers the same.
-func containsToken(v, token string) bool {
-	for sp := 0; sp+len(token) <= len(v); sp++ {
-		if sp > 0 && !isTokenBoundary(v[sp-1]) {
-			continue
-		}
-		if end := sp + len(token); end != len(v) && !isTokenBoundary(v[end]) {
-			continue
-		}
-		if strings.EqualFold(v[sp:sp+len(token)], token) {
-			return true
-		}
-	}
-	return false
-}
-
-func isTokenBoundary(b byte) bool { return b == ' ' || b == ',' || b == '\t' }
-
-func trimOWS(s string) string {
-	for s != "" && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-// isToken reports whether s is a non-empty RFC 9110 §5.6.2 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !tokenByte[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// validFieldValue: VCHAR, obs-text, SP and HTAB only (RFC 9110 §5.5).
-func validFieldValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // validHost accepts the bytes net/http's httpguts.ValidHostHeader does.
@@ -303,17 +197,3 @@ func validHost(s string) bool {
 	}
 	return true
 }
-
-var tokenByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()

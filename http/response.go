@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // bufferBeforeChunking is how many body bytes a response holds before it
@@ -212,8 +214,7 @@ func (w *response) frame(p []byte) {
 	}
 	c := w.c
 	if w.chunking {
-		c.out.b = strconv.AppendInt(c.out.b, int64(len(p)), 16)
-		c.out.b = append(c.out.b, '\r', '\n')
+		c.out.b = wire.AppendChunkSize(c.out.b, len(p))
 	}
 	c.writeBody(p)
 	if w.chunking {
@@ -234,11 +235,7 @@ func (w *response) finish() {
 	}
 	if w.chunking {
 		c := w.c
-		c.out.WriteString("0\r\n")
-		if t := w.finalTrailers(); t != nil {
-			t.Write(&c.out)
-		}
-		c.out.WriteString("\r\n")
+		c.out.b = wire.AppendLastChunk(c.out.b, w.finalTrailers())
 	}
 }
 

@@ -1,0 +1,82 @@
+package wire
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// ParseHeader parses header field lines, each ending in CRLF, the last
+// one empty (RFC 9112 §5). Names must be tokens directly followed by ':'
+// (§5.1); obs-fold and control bytes in values are refused (§5.2,
+// RFC 9110 §5.5). Keys are canonical (textproto.CanonicalMIMEHeaderKey);
+// keys and values are substrings of block, so there is no per-field
+// allocation. A name holding spaces (as "Name :") is reported, not
+// stored, so that a server can refuse it after the checks net/http
+// makes first.
+func ParseHeader(block string) (h http.Header, spaceInName bool, err error) {
+	return parseFields(block, false)
+}
+
+// parseFields is ParseHeader; with unfold, an obs-fold is replaced by
+// SP as RFC 9112 §5.2 asks of a user agent, joining the lines as
+// net/http does: each line trimmed of SP and HTAB, joined by one SP,
+// leading whitespace dropped.
+func parseFields(block string, unfold bool) (h http.Header, spaceInName bool, err error) {
+	n := strings.Count(block, "\n") - 1
+	h = make(http.Header, n)
+	vals := make([]string, n) // one backing array for every first value
+	var last []string         // the values of the last field stored, for unfold
+	for {
+		line, rest, _ := strings.Cut(block, "\r\n")
+		block = rest
+		if line == "" {
+			return h, spaceInName, nil
+		}
+		if unfold && (line[0] == ' ' || line[0] == '\t') {
+			more := TrimOWS(line)
+			if last == nil || !ValidFieldValue(more) {
+				return nil, false, malformed("header field (obs-fold)", line)
+			}
+			v := &last[len(last)-1]
+			*v = strings.TrimLeft(*v+" "+more, " \t")
+			continue
+		}
+		colon := strings.IndexByte(line, ':')
+		if colon <= 0 {
+			return nil, false, malformed("header field", line)
+		}
+		name, value := line[:colon], TrimOWS(line[colon+1:])
+		if !ValidFieldValue(value) {
+			return nil, false, malformed("header field value", line)
+		}
+		if !IsToken(name) {
+			if name[0] == ' ' || !IsToken(strings.ReplaceAll(name, " ", "")) {
+				return nil, false, malformed("header field name", line) // obs-fold, control bytes, separators
+			}
+			spaceInName = true
+			last = nil
+			continue
+		}
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		if vv, ok := h[key]; ok {
+			last = append(vv, value)
+		} else {
+			vals[0] = value
+			last = vals[:1:1]
+			vals = vals[1:]
+		}
+		h[key] = last
+	}
+}
+
+// FixPragma adds "Cache-Control: no-cache" for "Pragma: no-cache" when
+// there is no Cache-Control (RFC 9111 §5.4), as net/http does for
+// requests and responses.
+func FixPragma(h http.Header) {
+	if _, ok := h["Pragma"]; ok && h.Get("Pragma") == "no-cache" {
+		if _, ok := h["Cache-Control"]; !ok {
+			h["Cache-Control"] = []string{"no-cache"}
+		}
+	}
+}
