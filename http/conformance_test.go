@@ -54,7 +54,8 @@ import (
 // Lines starting with # are comments. Every request block must be
 // answered 200 by the echo handler with exactly the request the handler
 // saw (a HEAD response and the server's own answer to OPTIONS * carry no
-// body); after the last one the connection must close (the client has
+// body), with a Date, and with no 1xx to an HTTP/1.0 request; after the
+// last one the connection must close (the client has
 // half-closed) with no further response, unless reject says which error
 // status comes first.
 
@@ -261,7 +262,8 @@ func confEcho(w http.ResponseWriter, r *http.Request) {
 // want is what confEcho prints for r, mapping the fields as the suite's
 // parser reports them to what net/http's Request carries: names in
 // canonical form, Host in r.Host, a chunked Transfer-Encoding in
-// r.TransferEncoding, declared or not trailers in r.Trailer.
+// r.TransferEncoding, identical Content-Length values as one (differing
+// ones are rejected), declared or not trailers in r.Trailer.
 func (r *confRequest) want() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "method %s\ntarget %s\nproto %s\n", r.method, r.target, r.proto)
@@ -279,6 +281,10 @@ func (r *confRequest) want() string {
 			}
 		case "Transfer-Encoding":
 			te = []string{"chunked"}
+		case "Content-Length":
+			if len(header[k]) == 0 { // identical duplicates become one
+				header[k] = []string{v}
+			}
 		default:
 			header[k] = append(header[k], v)
 		}
@@ -393,9 +399,15 @@ func confCheck(t *testing.T, addr string, c confCase) {
 			break
 		}
 		if resp.StatusCode < 200 {
+			if n < len(c.requests) && c.requests[n].proto == "HTTP/1.0" {
+				fail("response %d: %d to an HTTP/1.0 request (RFC 9110 section 15.2)", n+1, resp.StatusCode)
+			}
 			continue // 100 Continue
 		}
 		n++
+		if _, err := time.Parse(http.TimeFormat, resp.Header.Get("Date")); resp.StatusCode == 200 && err != nil {
+			fail("response %d: Date %q (RFC 9110 section 6.6.1)", n, resp.Header.Get("Date"))
+		}
 		switch {
 		case n <= len(c.requests):
 			if resp.StatusCode != 200 {
