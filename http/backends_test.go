@@ -1,68 +1,29 @@
 package http_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
-	"github.com/ringnet/ringnet/internal/leakcheck"
-	"github.com/ringnet/ringnet/netfd"
+	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
 // A backend is one listener implementation the server runs on: Go's net
 // package, or a netfd backend.
-type backend struct {
-	name string
-	nb   netfd.Backend // "" for std
-}
+type backend = backendtest.Backend
 
-func (b backend) listen(t testing.TB) net.Listener {
-	t.Helper()
-	var ln net.Listener
-	var err error
-	if b.nb == "" {
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-	} else {
-		lc := netfd.ListenConfig{Backend: b.nb}
-		ln, err = lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
-
-var allBackends = []backend{
-	{name: "std"},
-	{name: "epoll", nb: netfd.Epoll},
-	{name: "uring", nb: netfd.Uring},
-}
+var allBackends = backendtest.All
 
 // run runs f once per backend as parallel subtests, then checks that no
-// file descriptor and no goroutine outlived them. Every backend must be
-// available: a missing one fails the test rather than skipping it.
+// file descriptor and no goroutine outlived them (backendtest.Run).
 func run(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
-	before := leakcheck.Take()
-	t.Cleanup(func() { before.Check(t) })
-	for _, b := range allBackends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			if b.nb != "" {
-				if _, err := netfd.Resolve(b.nb); err != nil {
-					t.Fatalf("backend %s unavailable: %v", b.name, err)
-				}
-			}
-			f(t, b)
-		})
-	}
+	backendtest.Run(t, f)
 }
 
 // serve starts s on a fresh listener of b and returns its address; the
@@ -70,7 +31,7 @@ func run(t *testing.T, f func(t *testing.T, b backend)) {
 func serve(t *testing.T, b backend, s *ringhttp.Server) string {
 	t.Helper()
 	serveQuiet(s)
-	ln := b.listen(t)
+	ln := b.ListenTCP(t)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ln) }()
 	t.Cleanup(func() {
@@ -92,8 +53,7 @@ func serveQuiet(s *ringhttp.Server) {
 // TestMain starts every backend's shared machinery (poller goroutines,
 // rings) before any leak baseline is taken.
 func TestMain(m *testing.M) {
-	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
-	os.Exit(m.Run())
+	backendtest.Main(m)
 }
 
 // exchange sends raw on a new connection to addr, in one write or byte by

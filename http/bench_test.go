@@ -40,9 +40,9 @@ func BenchmarkServer(b *testing.B) {
 			benchConn(b, ln.Addr().String(), depth)
 		})
 		for _, be := range allBackends {
-			b.Run(name+"/"+be.name, func(b *testing.B) {
+			b.Run(name+"/"+be.Name, func(b *testing.B) {
 				s := &ringhttp.Server{Handler: plaintext}
-				ln := be.listen(b)
+				ln := be.ListenTCP(b)
 				go s.Serve(ln)
 				defer s.Close()
 				benchConn(b, ln.Addr().String(), depth)

@@ -84,7 +84,7 @@ func readResponse(t *testing.T, br *bufio.Reader, method string) (*http.Response
 // together leave in order and in one write.
 func TestPipelineCoalesced(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
-		ln := &countingListener{Listener: b.listen(t)}
+		ln := &countingListener{Listener: b.ListenTCP(t)}
 		serveOn(t, &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, r.URL.Path)
 		})}, ln)

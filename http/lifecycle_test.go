@@ -87,8 +87,8 @@ func TestShutdownContext(t *testing.T) {
 // listener whichever comes first.
 func TestListenAndServeShutdown(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
-		s := &ringhttp.Server{Addr: "127.0.0.1:0", Backend: b.nb}
-		if b.nb == "" {
+		s := &ringhttp.Server{Addr: "127.0.0.1:0", Backend: b.NB}
+		if b.NB == "" {
 			s.Backend = netfd.Auto
 		}
 		errc := make(chan error, 1)

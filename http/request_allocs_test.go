@@ -46,9 +46,9 @@ func TestRequestAllocs(t *testing.T) {
 	const max = 16
 	for _, b := range allBackends {
 		n := measure(serve(t, b, &ringhttp.Server{Handler: h}))
-		t.Logf("%s: %v allocs per request", b.name, n)
+		t.Logf("%s: %v allocs per request", b.Name, n)
 		if n > max {
-			t.Errorf("%s: %v allocs per request, want at most %d", b.name, n, max)
+			t.Errorf("%s: %v allocs per request, want at most %d", b.Name, n, max)
 		}
 	}
 }

@@ -95,7 +95,7 @@ func TestClientGone(t *testing.T) {
 func TestClientGoneWatchKeepsNextRequest(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
 		watching, release := make(chan struct{}), make(chan struct{})
-		ln := &countingListener{Listener: b.listen(t)}
+		ln := &countingListener{Listener: b.ListenTCP(t)}
 		serveOn(t, &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/watch" {
 				_ = r.Context().Done()

@@ -67,7 +67,7 @@ func TestServeTLS(t *testing.T) {
 			io.WriteString(w, "secure")
 		})}
 		serveQuiet(s)
-		ln := b.listen(t)
+		ln := b.ListenTCP(t)
 		done := make(chan error, 1)
 		go func() { done <- s.ServeTLS(ln, certFile, keyFile) }()
 		defer func() {
