@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ringnet/ringnet/internal/backendtest"
+)
+
+// loadJSON runs the command with -json and decodes its report.
+func loadJSON(t *testing.T, args ...string) (int, jsonResult, string) {
+	t.Helper()
+	code, out, errOut := runClient(t, append([]string{"-json"}, args...)...)
+	var r jsonResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%q: exit %d, stdout %q, stderr %q: %v", args, code, out, errOut, err)
+	}
+	return code, r, errOut
+}
+
+// A short load completes requests without errors and reports in text and
+// in JSON with every field of the schema; with stderr not a terminal, it
+// prints no progress.
+func TestLoad(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		url := server(t) + "/text"
+		code, out, errOut := runClient(t, "-load", "-backend", b.Name, "-c", "4", "-d", "300ms", url)
+		for _, re := range []string{
+			`^GET ` + regexp.QuoteMeta(url) + `: 4 connections for 300ms, closed model, on ` + b.Name + `\n`,
+			`\n  requests  [1-9]\d* in 0\.\d\ds = [\d.]+/s\n`,
+			`\n  bytes     [\d.]+ [kMG]?B read = [\d.]+ [kMG]?B/s, [\d.]+ [kMG]?B written = [\d.]+ [kMG]?B/s\n`,
+			`\n  errors    0 \(connect_refused 0, reset 0, timeout 0, bad_status 0, other 0\)\n`,
+			`\n  status    200: [1-9]\d*\n`,
+			`\n  latency   p50 \S+  p90 \S+  p99 \S+  p99\.9 \S+  max \S+  \(min \S+, mean \S+\)\n$`,
+		} {
+			if !regexp.MustCompile(re).MatchString(out) {
+				t.Errorf("report lacks %s:\n%s", re, out)
+			}
+		}
+		if code != exitOK || errOut != "" {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+
+		code, out, _ = runClient(t, "-load", "-json", "-backend", b.Name, "-c", "4", "-d", "300ms", url)
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(out), &fields); err != nil {
+			t.Fatalf("-json: %v\n%s", err, out)
+		}
+		for _, k := range []string{"url", "method", "backend", "connections", "pipeline", "rate", "duration_s",
+			"elapsed_s", "requests", "requests_per_s", "bytes_read", "bytes_read_per_s", "bytes_written",
+			"errors", "status", "latency_us"} {
+			if _, ok := fields[k]; !ok {
+				t.Errorf("-json lacks %q: %s", k, out)
+			}
+		}
+		var r jsonResult
+		json.Unmarshal([]byte(out), &r)
+		lat := r.LatencyMicros
+		if code != exitOK || r.Requests == 0 || r.Errors["total"] != 0 || r.Status["200"] != r.Requests ||
+			r.Backend != b.Name || r.Connections != 4 || r.DurationSeconds != 0.3 || r.BytesRead == 0 ||
+			!(0 < lat.Min && lat.Min <= lat.P50 && lat.P50 <= lat.P90 && lat.P90 <= lat.P99 && lat.P99 <= lat.P999 && lat.P999 <= lat.Max) {
+			t.Errorf("-json: exit %d, %s", code, out)
+		}
+	})
+}
+
+// Non-2xx responses count as requests and as bad_status failures; a
+// refused connection as connect_refused. Either way the exit status is 1.
+func TestLoadErrors(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		for _, pipeline := range []string{"0", "2"} {
+			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "2", "-d", "200ms", server(t)+"/missing")
+			if code != exitFailed || r.Requests == 0 || r.Errors["bad_status"] != r.Requests || r.Errors["total"] != r.Requests || r.Status["404"] != r.Requests {
+				t.Errorf("404s, pipeline %s: exit %d, %+v", pipeline, code, r)
+			}
+
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln.Close()
+			code, r, _ = loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "1", "-d", "100ms", "http://"+ln.Addr().String())
+			if code != exitFailed || r.Requests != 0 || r.Errors["connect_refused"] == 0 || r.Errors["total"] != r.Errors["connect_refused"] {
+				t.Errorf("refused, pipeline %s: exit %d, %+v", pipeline, code, r)
+			}
+		}
+	})
+}
+
+// -pipeline 4 against ringnet's server: every batch answered in full.
+func TestLoadPipeline(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		url := server(t) + "/echo"
+		code, r, errOut := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", "4", "-c", "3", "-d", "300ms", "-data", "x", url)
+		if code != exitOK || r.Requests == 0 || r.Requests%4 != 0 || r.Errors["total"] != 0 || r.Pipeline != 4 || errOut != "" {
+			t.Errorf("exit %d, stderr %q, %+v", code, errOut, r)
+		}
+	})
+}
+
+// A server that answers one request per connection and closes it, saying
+// so or not: of each pipelined batch of 4, one response arrives and the
+// other 3 requests count as reset, and the client redials.
+func TestLoadPipelineServerCloses(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		for _, announce := range []bool{true, false} {
+			url := oneShotServer(t, announce)
+			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", "4", "-c", "2", "-d", "200ms", url)
+			if code != exitFailed || r.Requests < 2 || r.Errors["reset"] != 3*r.Requests || r.Errors["total"] != 3*r.Requests {
+				t.Errorf("Connection: close %v: exit %d, %+v", announce, code, r)
+			}
+		}
+	})
+}
+
+// oneShotServer answers the first request on each connection with a
+// 200, with "Connection: close" if announce is set, and then closes the
+// connection. It half-closes and reads on until the client hangs up:
+// closing with requests unread would reset the connection, and the reset
+// could destroy the response before the client reads it.
+func oneShotServer(t *testing.T, announce bool) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	header := ""
+	if announce {
+		header = "Connection: close\r\n"
+	}
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
+				c.(*net.TCPConn).CloseWrite()
+				io.Copy(io.Discard, c)
+			})
+		}
+	})
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// -rate sends at a fixed total rate: 200/s for 500 ms is 100 requests,
+// fewer only if the machine is too slow to send them all in time.
+func TestLoadRate(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		url := server(t) + "/text"
+		for _, pipeline := range []string{"0", "5"} {
+			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-rate", "200", "-pipeline", pipeline, "-c", "2", "-d", "500ms", url)
+			if code != exitOK || r.Requests < 50 || r.Requests > 100 || r.Rate != 200 {
+				t.Errorf("pipeline %s: exit %d, %d requests, want 100: %+v", pipeline, code, r.Requests, r)
+			}
+		}
+	})
+}
+
+// -html writes a page with the charts as inline SVG and nothing external.
+func TestLoadHTML(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "report.html")
+	url := server(t) + "/text"
+	code, out, errOut := runClient(t, "-load", "-backend", "std", "-c", "2", "-d", "200ms", "-html", file, url)
+	page, err := os.ReadFile(file)
+	if code != exitOK || err != nil || !strings.HasPrefix(out, "GET ") || errOut != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q, %v", code, out, errOut, err)
+	}
+	html := string(page)
+	for _, want := range []string{"<!DOCTYPE html>", "<title>ringnet client: GET " + url + "</title>",
+		"<table>", "</span> std</td>", "Latency by percentile", "<polyline", ">99%<", "</svg>", "</html>\n"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if n := strings.Count(html, "<svg "); n != 2 {
+		t.Errorf("page has %d charts, want 2", n)
+	}
+	for _, external := range []string{"<script", "src=", "href=", "@import", "url("} {
+		if strings.Contains(html, external) {
+			t.Errorf("page refers to something external: %q", external)
+		}
+	}
+}
+
+// -compare runs every backend and prints a table with one row each and
+// the ratios to std; -json prints an array.
+func TestCompare(t *testing.T) {
+	backendtest.Backend{Name: "uring", NB: "uring"}.Available(t)
+	url := server(t) + "/text"
+	code, out, errOut := runClient(t, "-compare", "-c", "2", "-d", "200ms", url)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || errOut != "" || len(lines) != 7 {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	if want := "GET " + url + ": 2 connections for 200ms, closed model, per backend"; lines[0] != want {
+		t.Errorf("first line %q, want %q", lines[0], want)
+	}
+	if want := "| backend | req/s | p50 | p99 | p99.9 | max | errors | req/s vs std | p99 vs std |"; lines[2] != want {
+		t.Errorf("table head %q, want %q", lines[2], want)
+	}
+	row := regexp.MustCompile(`^\| (\w+) \| [1-9]\d* \| \S+ \| \S+ \| \S+ \| \S+ \| 0 \| (\d+\.\d\d)× \| (\d+\.\d\d)× \|$`)
+	var names []string
+	for _, l := range lines[4:] {
+		m := row.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("row %q", l)
+			continue
+		}
+		names = append(names, m[1])
+		if m[1] == "std" && (m[2] != "1.00" || m[3] != "1.00") {
+			t.Errorf("std row %q: ratios to itself are not 1.00", l)
+		}
+	}
+	if !slices.Equal(names, []string{"epoll", "uring", "std"}) {
+		t.Errorf("rows %q, want epoll, uring, std", names)
+	}
+
+	code, out, _ = runClient(t, "-compare", "-json", "-c", "2", "-d", "200ms", url)
+	var rs []jsonResult
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || code != exitOK || len(rs) != 3 {
+		t.Fatalf("-compare -json: exit %d, %v:\n%s", code, err, out)
+	}
+	for i, want := range []string{"epoll", "uring", "std"} {
+		if rs[i].Backend != want || rs[i].Requests == 0 || rs[i].RPSvsStd == nil || rs[i].P99vsStd == nil {
+			t.Errorf("-compare -json [%d]: %+v", i, rs[i])
+		}
+	}
+}
+
+// The progress line names the backend, the time, the counts and the rate.
+func TestProgressLine(t *testing.T) {
+	b := backend{name: "auto", nb: "uring"}
+	if got, want := progressLine(b, 3*1e9, 45678, 15226, 2), "auto=uring    3s  45678 responses  15226/s  2 failed"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A backend that cannot run here gets a row that says why, and without a
+// std run there are no ratios.
+func TestCompareTableUnavailable(t *testing.T) {
+	cfg, err := parseArgs([]string{"-compare", "-c", "8", "-d", "1s", "http://127.0.0.1:1/"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := &result{backend: backend{name: "epoll", nb: "epoll"}, elapsed: time.Second, status: map[int]uint64{200: 3}}
+	for _, ms := range []time.Duration{1, 2, 3} {
+		ran.latency.Record(ms * time.Millisecond)
+	}
+	ran.requests = 3
+	rs := []*result{ran, {backend: backend{name: "uring"}, err: errors.New("io_uring: operation not permitted | EPERM")}}
+	var out bytes.Buffer
+	if code := report(cfg, rs, &out, io.Discard); code != exitFailed {
+		t.Errorf("exit %d with a backend unavailable, want %d", code, exitFailed)
+	}
+	want := "| epoll | 3 | 2.00ms | 3.00ms | 3.00ms | 3.00ms | 0 | - | - |\n" +
+		"| uring | unavailable: io_uring: operation not permitted / EPERM | | | | | | | |\n"
+	if !strings.HasSuffix(out.String(), want) {
+		t.Errorf("table:\n%s\nwant it to end with:\n%s", out.String(), want)
+	}
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/backendtest"
+)
+
+func TestMain(m *testing.M) { backendtest.Main(m) }
+
+// runClient runs the command in-process and returns its exit status and
+// what it wrote to stdout and stderr.
+func runClient(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// server starts ringnet's HTTP server on Go's own listener (the backend
+// under test is the client's) with routes that show what reached them, and
+// returns its base URL.
+func server(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/text", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Test", "yes")
+		io.WriteString(w, "hello, client\n")
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %s host=%s\n", r.Method, r.URL.Path, r.Host)
+		for _, k := range []string{"X-A", "X-B", "Content-Type"} {
+			fmt.Fprintf(w, "%s: %s\n", k, strings.Join(r.Header.Values(k), ","))
+		}
+		fmt.Fprintf(w, "body=%s\n", body)
+	})
+	mux.HandleFunc("/missing", http.NotFound)
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	srv := &ringhttp.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { close(release) }) // runs first: no handler holds Close up
+	return "http://" + ln.Addr().String()
+}
+
+// Fetch prints exactly the body, and with -i the status line and header
+// fields before it.
+func TestFetch(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		url := server(t) + "/text"
+		code, out, errOut := runClient(t, "-backend", b.Name, url)
+		if code != 0 || out != "hello, client\n" || errOut != "" {
+			t.Errorf("fetch: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+
+		code, out, _ = runClient(t, "-backend", b.Name, "-i", url)
+		head, body, _ := strings.Cut(out, "\r\n\r\n")
+		lines := strings.Split(head, "\r\n")
+		if code != 0 || lines[0] != "HTTP/1.1 200 OK" || body != "hello, client\n" {
+			t.Fatalf("fetch -i: exit %d, stdout %q", code, out)
+		}
+		for _, want := range []string{"X-Test: yes", "Content-Length: 14", "Content-Type: text/plain; charset=utf-8"} {
+			if !strings.Contains(head+"\r\n", "\r\n"+want+"\r\n") {
+				t.Errorf("fetch -i: no %q in the head %q", want, head)
+			}
+		}
+	})
+}
+
+// -X, -H and -d reach the server, flags may follow the URL, and -data
+// @FILE sends a file.
+func TestFetchRequest(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		base := server(t)
+		url := base + "/echo"
+		code, out, errOut := runClient(t, "-backend", b.Name, "-X", "PUT", "-H", "X-A: 1", url,
+			"-H", "X-A:  2 ", "-H", "X-B: two words", "-H", "Host: example.test", "-d", "pay load")
+		want := "PUT /echo host=example.test\nX-A: 1,2\nX-B: two words\n" +
+			"Content-Type: application/x-www-form-urlencoded\nbody=pay load\n"
+		if code != 0 || out != want {
+			t.Errorf("exit %d, stdout %q, stderr %q; want stdout %q", code, out, errOut, want)
+		}
+
+		file := filepath.Join(t.TempDir(), "body")
+		os.WriteFile(file, []byte("from\na file\n"), 0o644)
+		code, out, errOut = runClient(t, "-backend", b.Name, "-H", "Content-Type: text/plain", "-data", "@"+file, url)
+		want = "POST /echo host=" + strings.TrimPrefix(base, "http://") + "\nX-A: \nX-B: \nContent-Type: text/plain\nbody=from\na file\n\n"
+		if code != 0 || out != want {
+			t.Errorf("exit %d, stdout %q, stderr %q; want stdout %q", code, out, errOut, want)
+		}
+	})
+}
+
+// A failed fetch exits 1 with one line on stderr that names the backend
+// and the cause; a bad URL exits 2.
+func TestFetchErrors(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := "http://" + ln.Addr().String() + "/"
+		ln.Close()
+		stall := server(t) + "/stall"
+		for _, tc := range []struct {
+			args []string
+			code int
+			want string // a regexp for the one line on stderr
+		}{
+			{[]string{refused}, exitFailed, `^client: GET ` + regexp.QuoteMeta(refused) + ` on ` + b.Name + `: .*connection refused\n$`},
+			{[]string{"-timeout", "200ms", stall}, exitFailed, `^client: GET \S+/stall on ` + b.Name + `: timeout after 200ms \(-timeout\): .*\n$`},
+			{[]string{"http://bad host/"}, exitUsage, `^client: bad URL "http://bad host/": .*\n$`},
+			{[]string{"ftp://example.test/"}, exitUsage, `^client: bad URL "ftp://example.test/": scheme "ftp" is not http or https\n$`},
+			{[]string{"http:///path"}, exitUsage, `^client: bad URL "http:///path": no host\n$`},
+		} {
+			code, out, errOut := runClient(t, append([]string{"-backend", b.Name}, tc.args...)...)
+			if code != tc.code || out != "" || !regexp.MustCompile(tc.want).MatchString(errOut) {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d, stderr matching %s",
+					tc.args, code, out, errOut, tc.code, tc.want)
+			}
+		}
+	})
+}
+
+// Bad flags are one line on stderr and exit 2; -help prints the usage.
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "want one URL, got 0 arguments"},
+		{[]string{"a", "b"}, "want one URL, got 2 arguments"},
+		{[]string{"-nope", "x"}, "flag provided but not defined: -nope"},
+		{[]string{"-load", "-d", "body", "x"}, `-d "body": in -load and -compare mode -d is the duration`},
+		{[]string{"-load", "-i", "x"}, "-i does not apply in -load mode"},
+		{[]string{"-compare", "-backend", "epoll", "x"}, "-backend does not apply in -compare mode"},
+		{[]string{"-pipeline", "4", "x"}, "-pipeline does not apply in fetch mode"},
+		{[]string{"-load", "-c", "0", "x"}, "-c must be at least 1"},
+		{[]string{"-d", "a", "-data", "b", "x"}, "-d and -data are the same flag"},
+		{[]string{"-H", "no colon", "x"}, `want 'Key: value', got "no colon"`},
+		{[]string{"-backend", "kqueue", "x"}, `unknown backend "kqueue"`},
+	} {
+		code, out, errOut := runClient(t, tc.args...)
+		wantCode := exitUsage
+		if tc.args != nil && tc.args[0] == "-backend" {
+			wantCode = exitFailed // the flags parse; the backend fails when it is set up
+		}
+		if code != wantCode || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and one line with %q", tc.args, code, out, errOut, wantCode, tc.want)
+		}
+	}
+	code, out, errOut := runClient(t, "-help")
+	if code != 0 || !strings.HasPrefix(out, "Usage:") || !strings.Contains(out, "coordinated omission") || !strings.Contains(out, "-pipeline") || errOut != "" {
+		t.Errorf("-help: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
