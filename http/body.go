@@ -1,8 +1,12 @@
 package http
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"syscall"
 
 	"github.com/ringnet/ringnet/internal/wire"
 )
@@ -28,6 +32,22 @@ type body struct {
 	// expectContinue: the request carried "Expect: 100-continue".
 	expectContinue bool
 	watch          *watch // told when the body is read to its end
+}
+
+// malformed reports whether reading the body failed on its syntax (a
+// broken chunked coding) rather than on the connection: a timeout, a reset,
+// the client closing early. b may be nil.
+func (b *body) malformed() bool {
+	if b == nil || b.chunked == nil || b.err == nil {
+		return false
+	}
+	var ne net.Error
+	switch {
+	case errors.As(b.err, &ne), errors.Is(b.err, io.ErrUnexpectedEOF), errors.Is(b.err, io.EOF),
+		errors.Is(b.err, net.ErrClosed), errors.Is(b.err, os.ErrDeadlineExceeded), errors.Is(b.err, syscall.ECONNRESET):
+		return false
+	}
+	return true
 }
 
 func (b *body) Read(p []byte) (int, error) {

@@ -28,6 +28,9 @@ type conn struct {
 	out outBuf     // every byte written to rwc collects here first
 	// werr is the first write error; the connection closes after it.
 	werr error
+	// writes counts the writes to rwc, so a response can tell whether any
+	// of it has left yet.
+	writes int
 
 	respBuf      []byte // a response's pre-commit body buffer, reused
 	remoteAddr   string
@@ -283,6 +286,7 @@ func (c *conn) serveRequest(w *response) (reusable bool) {
 	if w.body != nil && w.body.chunked != nil {
 		w.body.chunked.Trailer = &req.Trailer // the handler's copy
 	}
+	mark, writes := len(c.out.b), c.writes // where this response starts
 	if !c.runHandler(w, req) {
 		return false // what was committed still goes out, as in net/http
 	}
@@ -292,6 +296,14 @@ func (c *conn) serveRequest(w *response) (reusable bool) {
 	w.finish()
 	if w.body != nil && !w.closeAfter {
 		w.body.Close()
+	}
+	if w.body.malformed() && c.writes == writes {
+		// The body broke the chunked syntax, and nothing of the handler's
+		// response has left: the request is malformed, so it gets the
+		// 400 a malformed head gets instead (net/http sends the handler's
+		// response; docs/conformance.md).
+		c.out.b = appendErrorResponse(c.out.b[:mark], badRequest(w.body.err.Error()))
+		return false
 	}
 	return w.reusable()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -347,6 +348,34 @@ func TestSuperfluousWriteHeaderLoggedOnce(t *testing.T) {
 		io.ReadAll(c) // the server logs before it closes
 		if n := strings.Count(logs.String(), "superfluous"); n != 1 {
 			t.Fatalf("%d superfluous WriteHeader lines logged, want 1:\n%s", n, logs.String())
+		}
+	})
+}
+
+// A malformed chunked body gets the server's 400 instead of the handler's
+// response while none of that response has left, and the handler's own
+// response once part of it has (it cannot be taken back).
+func TestMalformedChunkedBody(t *testing.T) {
+	run(t, func(t *testing.T, b backend) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/flushed" {
+				io.WriteString(w, "early\n")
+				w.(http.Flusher).Flush()
+			}
+			_, err := io.ReadAll(r.Body)
+			fmt.Fprintf(w, "err=%v\n", err)
+		})
+		addr := serve(t, b, &ringhttp.Server{Handler: h})
+		const body = "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n0\r\n\r\n"
+		got := exchange(t, addr, "POST /buffered HTTP/1.1\r\nHost: x\r\n"+body, false)
+		want := "HTTP/1.1 400 Bad Request: malformed chunked encoding\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: malformed chunked encoding"
+		if got != want {
+			t.Errorf("buffered response:\n got %q\nwant %q", got, want)
+		}
+		got = exchange(t, addr, "POST /flushed HTTP/1.1\r\nHost: x\r\n"+body, false)
+		if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.Contains(got, "early\n") ||
+			!strings.Contains(got, "err=malformed chunked encoding\n") || !strings.HasSuffix(got, "0\r\n\r\n") {
+			t.Errorf("flushed response: got %q, want the handler's 200 with both writes, chunked", got)
 		}
 	})
 }

@@ -61,6 +61,7 @@ func (c *conn) flush() error {
 		return nil
 	}
 	_, err := c.rwc.Write(c.out.b)
+	c.writes++
 	c.out.b = c.out.b[:0]
 	if cap(c.out.b) > maxOutBuffered {
 		c.out.b = nil
