@@ -176,7 +176,7 @@ func (t *Transport) prepare(req *http.Request) (connKey, *url.URL, error) {
 	if hasCTL(u.Opaque) || hasCTL(u.RawQuery) {
 		return connKey{}, nil, errCTLInURL
 	}
-	if !validHost(hostHeader(req)) {
+	if !wire.ValidHost(hostHeader(req)) {
 		return connKey{}, nil, errBadHost
 	}
 	for k, vv := range req.Header {

@@ -183,31 +183,6 @@ func hostHeader(req *http.Request) string {
 	return host
 }
 
-// validHost reports whether h is safe as a Host field: the characters of
-// a reg-name, an IP literal and a port, as httpguts.ValidHostHeader.
-func validHost(h string) bool {
-	for i := 0; i < len(h); i++ {
-		if !hostByte[h[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-var hostByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!$%&'()*+,-.:;=[]_~" {
-		t[c] = true
-	}
-	return t
-}()
-
 func hasCTL(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' || c == 0x7f {

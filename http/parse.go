@@ -154,7 +154,7 @@ func checkHost(req *http.Request) error {
 	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" && !isH2Preface(req) {
 		return badRequest("missing required Host header")
 	}
-	if len(hosts) == 1 && !validHost(hosts[0]) {
+	if len(hosts) == 1 && !wire.ValidHost(hosts[0]) {
 		return badRequest("malformed Host header")
 	}
 	req.Host = req.URL.Host
@@ -184,16 +184,4 @@ func shouldClose(major, minor int, h http.Header) bool {
 		return hasClose || !wire.HasListToken(conn, "keep-alive")
 	}
 	return hasClose
-}
-
-// validHost accepts the bytes net/http's httpguts.ValidHostHeader does.
-func validHost(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-		if !alnum && strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) < 0 {
-			return false
-		}
-	}
-	return true
 }

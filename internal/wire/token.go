@@ -113,3 +113,29 @@ var tokenByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// ValidHost reports whether s is acceptable as a Host field value: the
+// bytes of a reg-name, an IP literal and a port, as net/http's
+// httpguts.ValidHostHeader accepts them.
+func ValidHost(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !hostByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var hostByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!$%&'()*+,-.:;=[]_~" {
+		t[c] = true
+	}
+	return t
+}()
