@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/ringnet/ringnet/client"
@@ -17,47 +16,21 @@ import (
 // counts the client's allocations alone.
 func cannedServer(t *testing.T, b backendtest.Backend) string {
 	const resp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!"
-	ln := b.ListenTCP(t)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
+	return rawServer(t, b, func(_ int, c net.Conn) {
+		var buf [4096]byte
+		out := []byte(resp)
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf[:])
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				var buf [4096]byte
-				out := []byte(resp)
-				for {
-					n, err := c.Read(buf[:])
-					if err != nil {
-						return
-					}
-					for range bytes.Count(buf[:n], []byte("\r\n\r\n")) {
-						if _, err := c.Write(out); err != nil {
-							return
-						}
-					}
+			for range bytes.Count(buf[:n], []byte("\r\n\r\n")) {
+				if _, err := c.Write(out); err != nil {
+					return
 				}
-			})
+			}
 		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String() + "/plaintext"
+	}) + "/plaintext"
 }
 
 // TestAllocsPerRequest pins the client's allocations for a GET on a

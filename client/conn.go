@@ -54,8 +54,7 @@ type persistConn struct {
 	cancelFn    func()      // pc.cancel, bound once
 	peekFn      func(uintptr)
 	peekAlive   bool
-	peekPending bool // bytes are waiting, not EOF
-	peekBuf     [1]byte
+	peekPending bool             // bytes are waiting, not EOF
 	lr          io.LimitedReader // the request body, bounded by Content-Length
 	bodyRd      bodyReader       // reads lr for bufio.Writer.ReadFrom
 	bodyTaken   bool             // the request body is closed, or being written

@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"errors"
 	"io"
 	"log"
 	"log/slog"
@@ -61,27 +60,13 @@ func serveRingServer(t testing.TB, ln net.Listener, s *ringhttp.Server) {
 	if s.ErrorLog == nil {
 		s.ErrorLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-done; !errors.Is(err, ringhttp.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
 }
 
 // serveStd serves h with net/http's server on ln until the test ends.
 func serveStd(t testing.TB, ln net.Listener, h http.Handler) {
 	s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	backendtest.Serve(t, ln, s, http.ErrServerClosed)
 }
 
 // start serves h with kind on a listener of b and returns the base URL.

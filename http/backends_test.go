@@ -32,14 +32,7 @@ func serve(t *testing.T, b backend, s *ringhttp.Server) string {
 	t.Helper()
 	serveQuiet(s)
 	ln := b.ListenTCP(t)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-done; !errors.Is(err, ringhttp.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
 	return ln.Addr().String()
 }
 

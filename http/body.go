@@ -137,13 +137,3 @@ func (b *body) discard() bool {
 	}
 	return false
 }
-
-// reusable reports, once the handler is done with it, whether the
-// connection can carry another request: the body was read to its end or
-// discarded.
-func (b *body) reusable() bool {
-	if b.closed {
-		return b.eof
-	}
-	return b.discard()
-}

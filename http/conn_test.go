@@ -3,7 +3,6 @@ package http_test
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
 // countingListener counts the Write calls made on its accepted conns.
@@ -46,14 +46,7 @@ func (c *countingConn) Write(p []byte) (int, error) {
 func serveOn(t *testing.T, s *ringhttp.Server, ln net.Listener) {
 	t.Helper()
 	serveQuiet(s)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-done; !errors.Is(err, ringhttp.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
 }
 
 func dial(t *testing.T, addr string) net.Conn {

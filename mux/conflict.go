@@ -14,16 +14,6 @@ const (
 	overlaps                     // some request matches both, neither is more specific
 )
 
-func (r relation) inverse() relation {
-	switch r {
-	case moreGeneral:
-		return moreSpecific
-	case moreSpecific:
-		return moreGeneral
-	}
-	return r
-}
-
 // combine gives the relation of two patterns from the relations of two
 // disjoint parts of them (method and path, or successive segments).
 func combine(r1, r2 relation) relation {

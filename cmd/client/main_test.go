@@ -59,8 +59,7 @@ func server(t *testing.T) string {
 		}
 	})
 	srv := &ringhttp.Server{Handler: mux}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	backendtest.Serve(t, ln, srv, ringhttp.ErrServerClosed)
 	t.Cleanup(func() { close(release) }) // runs first: no handler holds Close up
 	return "http://" + ln.Addr().String()
 }

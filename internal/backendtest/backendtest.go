@@ -6,6 +6,7 @@ package backendtest
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"testing"
@@ -113,4 +114,23 @@ func Run(t *testing.T, f func(t *testing.T, b Backend)) {
 func Main(m *testing.M) {
 	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
 	os.Exit(m.Run())
+}
+
+// A Server is what Serve runs: ringnet's http.Server or net/http's.
+type Server interface {
+	Serve(net.Listener) error
+	Close() error
+}
+
+// Serve runs s on ln until the test ends, then closes it and checks that
+// Serve returned closed (http.ErrServerClosed of s's package).
+func Serve(t testing.TB, ln net.Listener, s Server, closed error) {
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-done; !errors.Is(err, closed) {
+			t.Errorf("Serve: %v", err)
+		}
+	})
 }

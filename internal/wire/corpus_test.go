@@ -54,12 +54,12 @@ import (
 // that closes the connection or switches protocols.
 
 type corpusCase struct {
-	file, id, name, method string
-	raw                    string
-	differs                string
-	firstOnly              bool
-	want                   []wantResponse
-	wantErr, wantOK        bool
+	file, id, method string
+	raw              string
+	differs          string
+	firstOnly        bool
+	want             []wantResponse
+	wantErr, wantOK  bool
 }
 
 type wantResponse struct {
