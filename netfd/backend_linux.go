@@ -4,8 +4,8 @@ package netfd
 
 import "golang.org/x/sys/unix"
 
-// A driver runs the blocking-style operations of an FD on one kind of kernel
-// interface. The FD owns what is common to every driver: the descriptor's
+// A driver runs the blocking-style operations of a netFD on one kind of kernel
+// interface. The netFD owns what is common to every driver: the descriptor's
 // lifetime (reference count and closing flag), the serialization of
 // concurrent reads and of concurrent writes, and the deadlines. A driver
 // owns the waiting: how an operation that cannot complete now is parked, and
@@ -16,41 +16,41 @@ import "golang.org/x/sys/unix"
 //	name() Backend
 //		Returns the backend the driver implements.
 //
-//	open(fd *FD) error
+//	open(fd *netFD) error
 //		Prepares per-descriptor state for fd, a non-blocking socket. Called
-//		once, before any other method sees fd. On error the FD closes Sysfd.
+//		once, before any other method sees fd. On error the netFD closes sysfd.
 //
-//	read(fd *FD, p []byte) (int, error)
+//	read(fd *netFD, p []byte) (int, error)
 //		Reads at most len(p) > 0 bytes, blocking until some arrive, the
 //		peer shuts down (0, nil), or an error occurs. Called with the read
 //		lock held.
 //
-//	write(fd *FD, p []byte) (int, error)
+//	write(fd *netFD, p []byte) (int, error)
 //		Writes p, blocking until all of it was accepted by the kernel or an
 //		error occurs; returns how much was written. Called with the write
 //		lock held.
 //
-//	accept(fd *FD) (int, unix.Sockaddr, error)
+//	accept(fd *netFD) (int, unix.Sockaddr, error)
 //		Accepts one connection as a non-blocking, close-on-exec descriptor.
 //		Called with the read lock held.
 //
-//	connect(fd *FD, sa unix.Sockaddr) error
+//	connect(fd *netFD, sa unix.Sockaddr) error
 //		Connects fd to sa, blocking until the connection is established or
 //		has failed. Called before fd is visible to any other goroutine,
 //		with the write deadline as the dial deadline.
 //
-//	wait(fd *FD, mode int) error
+//	wait(fd *netFD, mode int) error
 //		Blocks until fd may be ready for mode ('r' or 'w'), for RawConn.
 //
-//	wake(fd *FD, mode int)
+//	wake(fd *netFD, mode int)
 //		Interrupts the operation blocked in mode: its deadline expired or
 //		fd is closing. Both conditions are published in fd before wake is
 //		called; a blocked operation must observe them and return
 //		os.ErrDeadlineExceeded or net.ErrClosed. wake may be called at any
 //		time, from any goroutine, also when nothing is blocked.
 //
-//	close(fd *FD) error
-//		Releases per-descriptor state and closes Sysfd. Called exactly once,
+//	close(fd *netFD) error
+//		Releases per-descriptor state and closes sysfd. Called exactly once,
 //		after the last operation on fd has returned.
 //
 // Operations return bare errors (unix.Errno, net.ErrClosed,
@@ -58,12 +58,12 @@ import "golang.org/x/sys/unix"
 // package does.
 type driver interface {
 	name() Backend
-	open(fd *FD) error
-	read(fd *FD, p []byte) (int, error)
-	write(fd *FD, p []byte) (int, error)
-	accept(fd *FD) (int, unix.Sockaddr, error)
-	connect(fd *FD, sa unix.Sockaddr) error
-	wait(fd *FD, mode int) error
-	wake(fd *FD, mode int)
-	close(fd *FD) error
+	open(fd *netFD) error
+	read(fd *netFD, p []byte) (int, error)
+	write(fd *netFD, p []byte) (int, error)
+	accept(fd *netFD) (int, unix.Sockaddr, error)
+	connect(fd *netFD, sa unix.Sockaddr) error
+	wait(fd *netFD, mode int) error
+	wake(fd *netFD, mode int)
+	close(fd *netFD) error
 }

@@ -10,20 +10,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Conn is a stream connection on an FD. It implements net.Conn plus the
-// socket controls of net.TCPConn and net.UnixConn. Read and Write may be
-// called concurrently; so may every method with Close.
+// Conn is a stream connection on a non-blocking socket. It implements
+// net.Conn plus the socket controls of net.TCPConn and net.UnixConn. Read and
+// Write may be called concurrently; so may every method with Close.
 type Conn struct {
-	fd           *FD
+	fd           *netFD
 	network      string
 	laddr, raddr net.Addr
 }
 
 var _ net.Conn = (*Conn)(nil)
 
-func newConn(fd *FD, network string, laddr, raddr net.Addr) *Conn {
+func newConn(fd *netFD, network string, laddr, raddr net.Addr) *Conn {
 	if laddr == nil {
-		if sa, err := unix.Getsockname(fd.Sysfd); err == nil {
+		if sa, err := unix.Getsockname(fd.sysfd); err == nil {
 			laddr = sockaddrToAddr(network, sa)
 		}
 	}
@@ -31,7 +31,7 @@ func newConn(fd *FD, network string, laddr, raddr net.Addr) *Conn {
 }
 
 func (c *Conn) setTCPDefaults(keepAlive time.Duration) {
-	unix.SetsockoptInt(c.fd.Sysfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	unix.SetsockoptInt(c.fd.sysfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	if keepAlive >= 0 {
 		if keepAlive == 0 {
 			keepAlive = 15 * time.Second
@@ -118,11 +118,11 @@ func (c *Conn) Backend() Backend { return c.fd.drv.name() }
 // SyscallConn returns a raw connection, as net.TCPConn.SyscallConn.
 func (c *Conn) SyscallConn() (syscall.RawConn, error) { return rawConn{c.fd}, nil }
 
-// Listener is a stream listener on an FD. It implements net.Listener plus
-// SetDeadline and SyscallConn. Accept may be called concurrently; Close
-// wakes a blocked Accept with net.ErrClosed.
+// Listener is a stream listener on a non-blocking socket. It implements
+// net.Listener plus SetDeadline and SyscallConn. Accept may be called
+// concurrently; Close wakes a blocked Accept with net.ErrClosed.
 type Listener struct {
-	fd        *FD
+	fd        *netFD
 	network   string
 	addr      net.Addr
 	unlink    string // the unix socket file removed by Close
@@ -178,7 +178,7 @@ func (l *Listener) Backend() Backend { return l.fd.drv.name() }
 // SyscallConn returns a raw listener, as net.TCPListener.SyscallConn.
 func (l *Listener) SyscallConn() (syscall.RawConn, error) { return rawConn{l.fd}, nil }
 
-type rawConn struct{ fd *FD }
+type rawConn struct{ fd *netFD }
 
 func (rc rawConn) Control(f func(uintptr)) error {
 	return rawErr("raw-control", rc.fd.Control(f))

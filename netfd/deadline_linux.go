@@ -6,14 +6,12 @@ import (
 	"time"
 )
 
-type timeT = time.Time
-
-// A deadline is one direction's deadline of an FD. Setting it arms a timer
+// A deadline is one direction's deadline of a netFD. Setting it arms a timer
 // that, when it fires, marks the deadline expired and wakes the operation
 // blocked in that direction. The timer is reused; a firing that arrives after
 // the deadline moved re-checks the time and does nothing.
 type deadline struct {
-	fd   *FD
+	fd   *netFD
 	mode int
 
 	flag atomic.Bool // expired; read on every operation
@@ -23,7 +21,7 @@ type deadline struct {
 	timer *time.Timer
 }
 
-func (d *deadline) init(fd *FD, mode int) { d.fd, d.mode = fd, mode }
+func (d *deadline) init(fd *netFD, mode int) { d.fd, d.mode = fd, mode }
 
 func (d *deadline) expired() bool { return d.flag.Load() }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,17 +15,17 @@ import (
 // does, so a huge buffer cannot make one syscall run for ever.
 const maxRW = 1 << 30
 
-// An FD is a non-blocking socket driven by a backend. Read and Write may run
+// A netFD is a non-blocking socket driven by a backend. Read and Write may run
 // concurrently with each other; concurrent Reads (and concurrent Writes) are
 // serialized. Close may be called at any time: it wakes every blocked
 // operation with net.ErrClosed and closes the descriptor once the last
 // operation has returned.
-type FD struct {
-	Sysfd int
+type netFD struct {
+	sysfd int
 	drv   driver
 
 	// ref is the reference count in the low bits and refClosing on top.
-	// Every operation holds a reference while it runs; the FD itself holds
+	// Every operation holds a reference while it runs; the netFD itself holds
 	// one until Close. The descriptor is closed when the count drops to zero.
 	ref      atomic.Uint64
 	closed   chan struct{} // closed once the descriptor is closed
@@ -48,8 +49,8 @@ const refClosing = 1 << 63
 
 // newFD wraps sysfd, a non-blocking socket, and registers it with drv. On
 // error sysfd is closed.
-func newFD(sysfd int, drv driver) (*FD, error) {
-	fd := &FD{Sysfd: sysfd, drv: drv, closed: make(chan struct{})}
+func newFD(sysfd int, drv driver) (*netFD, error) {
+	fd := &netFD{sysfd: sysfd, drv: drv, closed: make(chan struct{})}
 	fd.ref.Store(1)
 	fd.rdl.init(fd, 'r')
 	fd.wdl.init(fd, 'w')
@@ -61,7 +62,7 @@ func newFD(sysfd int, drv driver) (*FD, error) {
 }
 
 // incref adds a reference for an operation, or fails once Close has begun.
-func (fd *FD) incref() error {
+func (fd *netFD) incref() error {
 	for {
 		old := fd.ref.Load()
 		if old&refClosing != 0 {
@@ -74,7 +75,7 @@ func (fd *FD) incref() error {
 }
 
 // decref drops a reference and closes the descriptor after the last one.
-func (fd *FD) decref() {
+func (fd *netFD) decref() {
 	if fd.ref.Add(^uint64(0)) == refClosing {
 		fd.closeErr = fd.drv.close(fd)
 		close(fd.closed)
@@ -82,9 +83,9 @@ func (fd *FD) decref() {
 }
 
 // closing reports whether Close has begun.
-func (fd *FD) closing() bool { return fd.ref.Load()&refClosing != 0 }
+func (fd *netFD) closing() bool { return fd.ref.Load()&refClosing != 0 }
 
-func (fd *FD) readLock() error {
+func (fd *netFD) readLock() error {
 	if err := fd.incref(); err != nil {
 		return err
 	}
@@ -97,12 +98,12 @@ func (fd *FD) readLock() error {
 	return nil
 }
 
-func (fd *FD) readUnlock() {
+func (fd *netFD) readUnlock() {
 	fd.rmu.Unlock()
 	fd.decref()
 }
 
-func (fd *FD) writeLock() error {
+func (fd *netFD) writeLock() error {
 	if err := fd.incref(); err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (fd *FD) writeLock() error {
 	return nil
 }
 
-func (fd *FD) writeUnlock() {
+func (fd *netFD) writeUnlock() {
 	fd.wmu.Unlock()
 	fd.decref()
 }
@@ -123,7 +124,7 @@ func (fd *FD) writeUnlock() {
 // Close wakes every blocked operation with net.ErrClosed, waits until the
 // last one has returned, closes the descriptor and returns the error of that
 // close. A second Close returns net.ErrClosed.
-func (fd *FD) Close() error {
+func (fd *netFD) Close() error {
 	for {
 		old := fd.ref.Load()
 		if old&refClosing != 0 {
@@ -145,7 +146,7 @@ func (fd *FD) Close() error {
 // Read reads into p. It returns (0, io.EOF) once the peer has shut down its
 // side, (0, nil) for an empty p, os.ErrDeadlineExceeded after the read
 // deadline and net.ErrClosed after Close.
-func (fd *FD) Read(p []byte) (int, error) {
+func (fd *netFD) Read(p []byte) (int, error) {
 	if err := fd.readLock(); err != nil {
 		return 0, err
 	}
@@ -170,7 +171,7 @@ func (fd *FD) Read(p []byte) (int, error) {
 }
 
 // Write writes all of p, or returns how much was written and why it stopped.
-func (fd *FD) Write(p []byte) (int, error) {
+func (fd *netFD) Write(p []byte) (int, error) {
 	if err := fd.writeLock(); err != nil {
 		return 0, err
 	}
@@ -182,7 +183,7 @@ func (fd *FD) Write(p []byte) (int, error) {
 		// Like internal/poll, make the call anyway: it reports EPIPE after
 		// CloseWrite. An empty write never blocks, so no driver is needed.
 		for {
-			_, err := unix.Write(fd.Sysfd, p)
+			_, err := unix.Write(fd.sysfd, p)
 			if err == unix.EINTR {
 				continue
 			}
@@ -197,7 +198,7 @@ func (fd *FD) Write(p []byte) (int, error) {
 
 // Accept returns the next connection as a non-blocking descriptor and the
 // peer's address.
-func (fd *FD) Accept() (int, unix.Sockaddr, error) {
+func (fd *netFD) Accept() (int, unix.Sockaddr, error) {
 	if err := fd.readLock(); err != nil {
 		return -1, nil, err
 	}
@@ -209,24 +210,24 @@ func (fd *FD) Accept() (int, unix.Sockaddr, error) {
 }
 
 // Shutdown shuts down the reading, writing or both sides (unix.SHUT_*).
-func (fd *FD) Shutdown(how int) error {
+func (fd *netFD) Shutdown(how int) error {
 	if err := fd.incref(); err != nil {
 		return err
 	}
 	defer fd.decref()
-	return unix.Shutdown(fd.Sysfd, how)
+	return unix.Shutdown(fd.sysfd, how)
 }
 
 // SetReadDeadline sets the read deadline; see net.Conn.
-func (fd *FD) SetReadDeadline(t timeT) error { return fd.setDeadline(t, true, false) }
+func (fd *netFD) SetReadDeadline(t time.Time) error { return fd.setDeadline(t, true, false) }
 
 // SetWriteDeadline sets the write deadline; see net.Conn.
-func (fd *FD) SetWriteDeadline(t timeT) error { return fd.setDeadline(t, false, true) }
+func (fd *netFD) SetWriteDeadline(t time.Time) error { return fd.setDeadline(t, false, true) }
 
 // SetDeadline sets both deadlines; see net.Conn.
-func (fd *FD) SetDeadline(t timeT) error { return fd.setDeadline(t, true, true) }
+func (fd *netFD) SetDeadline(t time.Time) error { return fd.setDeadline(t, true, true) }
 
-func (fd *FD) setDeadline(t timeT, r, w bool) error {
+func (fd *netFD) setDeadline(t time.Time, r, w bool) error {
 	if err := fd.incref(); err != nil {
 		return err
 	}
@@ -241,18 +242,18 @@ func (fd *FD) setDeadline(t timeT, r, w bool) error {
 }
 
 // Control runs f with the descriptor, which stays open while f runs.
-func (fd *FD) Control(f func(uintptr)) error {
+func (fd *netFD) Control(f func(uintptr)) error {
 	if err := fd.incref(); err != nil {
 		return err
 	}
 	defer fd.decref()
-	f(uintptr(fd.Sysfd))
+	f(uintptr(fd.sysfd))
 	return nil
 }
 
 // RawRead calls f until it returns true, waiting for readability between
 // calls, as syscall.RawConn.Read.
-func (fd *FD) RawRead(f func(uintptr) bool) error {
+func (fd *netFD) RawRead(f func(uintptr) bool) error {
 	if err := fd.readLock(); err != nil {
 		return err
 	}
@@ -262,7 +263,7 @@ func (fd *FD) RawRead(f func(uintptr) bool) error {
 		if fd.rdl.expired() {
 			return errDeadline
 		}
-		if f(uintptr(fd.Sysfd)) {
+		if f(uintptr(fd.sysfd)) {
 			return nil
 		}
 		if err := fd.drv.wait(fd, 'r'); err != nil {
@@ -273,7 +274,7 @@ func (fd *FD) RawRead(f func(uintptr) bool) error {
 
 // RawWrite calls f until it returns true, waiting for writability between
 // calls, as syscall.RawConn.Write.
-func (fd *FD) RawWrite(f func(uintptr) bool) error {
+func (fd *netFD) RawWrite(f func(uintptr) bool) error {
 	if err := fd.writeLock(); err != nil {
 		return err
 	}
@@ -282,7 +283,7 @@ func (fd *FD) RawWrite(f func(uintptr) bool) error {
 		if fd.wdl.expired() {
 			return errDeadline
 		}
-		if f(uintptr(fd.Sysfd)) {
+		if f(uintptr(fd.sysfd)) {
 			return nil
 		}
 		if err := fd.drv.wait(fd, 'w'); err != nil {

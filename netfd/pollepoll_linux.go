@@ -12,7 +12,7 @@ import (
 
 // The epoll driver: every socket is registered once, edge-triggered, for
 // input and output. An operation tries its syscall; on EAGAIN it parks on the
-// FD's pollDesc until the poller sees a new edge, a deadline passes or Close
+// netFD's pollDesc until the poller sees a new edge, a deadline passes or Close
 // begins.
 //
 // The poller is one goroutine that waits for the epoll descriptor through the
@@ -44,8 +44,8 @@ const (
 func (w *waiter) consume() { w.state.CompareAndSwap(pdReady, pdNil) }
 
 // park blocks until a readiness token is available (and consumes it), or the
-// FD is closing, or the deadline dl has expired.
-func (w *waiter) park(fd *FD, dl *deadline) error {
+// netFD is closing, or the deadline dl has expired.
+func (w *waiter) park(fd *netFD, dl *deadline) error {
 	for {
 		if w.state.CompareAndSwap(pdReady, pdNil) {
 			return nil
@@ -66,7 +66,7 @@ func (w *waiter) park(fd *FD, dl *deadline) error {
 	}
 }
 
-func interrupted(fd *FD, dl *deadline) error {
+func interrupted(fd *netFD, dl *deadline) error {
 	if fd.closing() {
 		return errClosing
 	}
@@ -99,7 +99,7 @@ func (w *waiter) notify(ready bool) {
 	}
 }
 
-// pollDesc is the epoll driver's per-FD state.
+// pollDesc is the epoll driver's per-netFD state.
 type pollDesc struct {
 	token epoll.Token
 	r, w  waiter
@@ -111,10 +111,10 @@ type pollDesc struct {
 }
 
 // epollDriver owns one epoll instance and the table that maps the slot in
-// each event's token back to its FD.
+// each event's token back to its netFD.
 type epollDriver struct {
 	p     *epoll.Poller
-	table slotTable[FD]
+	table slotTable[netFD]
 	gen   atomic.Uint32
 	file  *os.File // the epoll fd as the runtime poller sees it; keeps it open
 	spin  int      // rounds of Gosched + epoll_wait(0) before parking
@@ -207,7 +207,7 @@ func (d *epollDriver) dispatch(events []epoll.Event) {
 		ev := &events[i]
 		fd := d.table.get(ev.Token().Slot())
 		if fd == nil || fd.pd.token != ev.Token() {
-			continue // closed since; the slot may hold a newer FD
+			continue // closed since; the slot may hold a newer netFD
 		}
 		if ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			fd.pd.hup.Store(true)
@@ -223,26 +223,26 @@ func (d *epollDriver) dispatch(events []epoll.Event) {
 
 func (d *epollDriver) name() Backend { return Epoll }
 
-func (d *epollDriver) open(fd *FD) error {
+func (d *epollDriver) open(fd *netFD) error {
 	fd.pd.r.ch = make(chan struct{}, 1)
 	fd.pd.w.ch = make(chan struct{}, 1)
 	slot := d.table.alloc()
 	fd.pd.token = epoll.MakeToken(slot, d.gen.Add(1))
 	d.table.set(slot, fd)
-	if err := d.p.Add(fd.Sysfd, fd.pd.token); err != nil {
+	if err := d.p.Add(fd.sysfd, fd.pd.token); err != nil {
 		d.table.free(slot)
 		return err
 	}
 	return nil
 }
 
-func (d *epollDriver) close(fd *FD) error {
-	d.p.Delete(fd.Sysfd)
+func (d *epollDriver) close(fd *netFD) error {
+	d.p.Delete(fd.sysfd)
 	d.table.free(fd.pd.token.Slot())
-	return closeErr(unix.Close(fd.Sysfd))
+	return closeErr(unix.Close(fd.sysfd))
 }
 
-func (d *epollDriver) wake(fd *FD, mode int) {
+func (d *epollDriver) wake(fd *netFD, mode int) {
 	if mode == 'r' {
 		fd.pd.r.notify(false)
 	} else {
@@ -250,14 +250,14 @@ func (d *epollDriver) wake(fd *FD, mode int) {
 	}
 }
 
-func (d *epollDriver) wait(fd *FD, mode int) error {
+func (d *epollDriver) wait(fd *netFD, mode int) error {
 	if mode == 'r' {
 		return fd.pd.r.park(fd, &fd.rdl)
 	}
 	return fd.pd.w.park(fd, &fd.wdl)
 }
 
-func (d *epollDriver) read(fd *FD, p []byte) (int, error) {
+func (d *epollDriver) read(fd *netFD, p []byte) (int, error) {
 	if fd.rdrained {
 		// The last read emptied the socket and no edge has been consumed
 		// since: skip the read that would return EAGAIN.
@@ -268,7 +268,7 @@ func (d *epollDriver) read(fd *FD, p []byte) (int, error) {
 	}
 	for {
 		fd.pd.r.consume()
-		n, err := unix.Read(fd.Sysfd, p)
+		n, err := unix.Read(fd.sysfd, p)
 		switch err {
 		case nil:
 			fd.rdrained = n > 0 && n < len(p) && !fd.pd.hup.Load()
@@ -285,7 +285,7 @@ func (d *epollDriver) read(fd *FD, p []byte) (int, error) {
 	}
 }
 
-func (d *epollDriver) write(fd *FD, p []byte) (int, error) {
+func (d *epollDriver) write(fd *netFD, p []byte) (int, error) {
 	var nn int
 	for {
 		max := len(p)
@@ -293,7 +293,7 @@ func (d *epollDriver) write(fd *FD, p []byte) (int, error) {
 			max = nn + maxRW
 		}
 		fd.pd.w.consume()
-		n, err := unix.Write(fd.Sysfd, p[nn:max])
+		n, err := unix.Write(fd.sysfd, p[nn:max])
 		if n > 0 {
 			nn += n
 		}
@@ -316,10 +316,10 @@ func (d *epollDriver) write(fd *FD, p []byte) (int, error) {
 	}
 }
 
-func (d *epollDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
+func (d *epollDriver) accept(fd *netFD) (int, unix.Sockaddr, error) {
 	for {
 		fd.pd.r.consume()
-		nfd, sa, err := unix.Accept4(fd.Sysfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err := unix.Accept4(fd.sysfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch err {
 		case nil:
 			return nfd, sa, nil
@@ -335,8 +335,8 @@ func (d *epollDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
 	}
 }
 
-func (d *epollDriver) connect(fd *FD, sa unix.Sockaddr) error {
-	switch err := unix.Connect(fd.Sysfd, sa); err {
+func (d *epollDriver) connect(fd *netFD, sa unix.Sockaddr) error {
+	switch err := unix.Connect(fd.sysfd, sa); err {
 	case nil, unix.EISCONN:
 		return nil
 	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
@@ -347,7 +347,7 @@ func (d *epollDriver) connect(fd *FD, sa unix.Sockaddr) error {
 		if err := fd.pd.w.park(fd, &fd.wdl); err != nil {
 			return err
 		}
-		if done, err := connectResult(fd.Sysfd); done {
+		if done, err := connectResult(fd.sysfd); done {
 			return err
 		}
 	}

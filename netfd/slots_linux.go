@@ -32,8 +32,8 @@ func (t *slotTable[T]) get(slot uint32) *T {
 	return page[slot%slotPageSize].Load()
 }
 
-// alloc reserves a slot; set publishes an FD in it. Everything the poller
-// reads from the FD must be written before set.
+// alloc reserves a slot; set publishes a netFD in it. Everything the poller
+// reads from the netFD must be written before set.
 func (t *slotTable[T]) alloc() uint32 {
 	t.mu.Lock()
 	var slot uint32

@@ -270,7 +270,7 @@ func (d *Dialer) dialOne(ctx context.Context, drv driver, network string, ap net
 // connectCtx connects fd, bounded by ctx: its deadline becomes the write
 // deadline and cancellation moves that deadline into the past, as in the net
 // package.
-func connectCtx(ctx context.Context, fd *FD, sa unix.Sockaddr) (ret error) {
+func connectCtx(ctx context.Context, fd *netFD, sa unix.Sockaddr) (ret error) {
 	if dl, ok := ctx.Deadline(); ok {
 		fd.SetWriteDeadline(dl)
 	}

@@ -35,7 +35,7 @@ import (
 // docs/design.md has the measurements behind both choices.
 type uringDriver struct {
 	shards []*uring
-	next   atomic.Uint32 // round-robin choice of a shard for a new FD
+	next   atomic.Uint32 // round-robin choice of a shard for a new netFD
 }
 
 // A uring is one ring with its submission queue and reaper. The driver can
@@ -306,9 +306,9 @@ func (d *uring) complete(ud uint64, res int32, flags uint32) {
 	o.done <- struct{}{}
 }
 
-// A uop is one direction's operation slot of an FD: one op at a time is in
+// A uop is one direction's operation slot of a netFD: one op at a time is in
 // flight on it. It keeps everything the kernel may touch (buffer, socket
-// address) reachable until the op's last CQE, even after a cancel: the FD
+// address) reachable until the op's last CQE, even after a cancel: the netFD
 // is not closed, and the slot not freed, before that CQE.
 type uop struct {
 	slot      uint32
@@ -321,7 +321,7 @@ type uop struct {
 	multishot func(res int32, flags uint32, more bool) // set for multishot ops
 }
 
-// register gives o a slot in the op table for the FD's lifetime.
+// register gives o a slot in the op table for the netFD's lifetime.
 func (d *uring) register(o *uop) {
 	o.slot = d.ops.alloc()
 	o.done = make(chan struct{}, 1)

@@ -9,9 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// uringFD is the io_uring driver's per-FD state.
+// uringFD is the io_uring driver's per-netFD state.
 type uringFD struct {
-	ring     *uring                      // the shard this FD's ops go to
+	ring     *uring                      // the shard this netFD's ops go to
 	r, w     uop                         // the read-side and write-side op slots
 	nonempty bool                        // the last recv left data in the socket; guarded by the read lock
 	acc      atomic.Pointer[acceptQueue] // listeners: connections from the multishot accept
@@ -30,7 +30,7 @@ type acceptQueue struct {
 
 func (d *uringDriver) name() Backend { return Uring }
 
-func (d *uringDriver) open(fd *FD) error {
+func (d *uringDriver) open(fd *netFD) error {
 	u := d.shards[d.next.Add(1)%uint32(len(d.shards))]
 	fd.u.ring = u
 	u.register(&fd.u.r)
@@ -38,7 +38,7 @@ func (d *uringDriver) open(fd *FD) error {
 	return nil
 }
 
-func (d *uringDriver) close(fd *FD) error {
+func (d *uringDriver) close(fd *netFD) error {
 	u := fd.u.ring
 	if a := fd.u.acc.Load(); a != nil {
 		a.mu.Lock()
@@ -55,10 +55,10 @@ func (d *uringDriver) close(fd *FD) error {
 	}
 	u.ops.free(fd.u.r.slot)
 	u.ops.free(fd.u.w.slot)
-	return closeErr(unix.Close(fd.Sysfd))
+	return closeErr(unix.Close(fd.sysfd))
 }
 
-func (d *uringDriver) wake(fd *FD, mode int) {
+func (d *uringDriver) wake(fd *netFD, mode int) {
 	u := fd.u.ring
 	if mode == 'r' {
 		u.cancel(fd.u.r.ud.Load())
@@ -73,7 +73,7 @@ func (d *uringDriver) wake(fd *FD, mode int) {
 // await waits for the CQE of o, which was just committed, and returns its
 // result. A close or deadline that arrived before the op was registered is
 // caught here: the waker saw no op in flight, so cancel it ourselves.
-func (d *uring) await(fd *FD, o *uop, dl *deadline) int32 {
+func (d *uring) await(fd *netFD, o *uop, dl *deadline) int32 {
 	if interrupted(fd, dl) != nil {
 		d.cancel(o.ud.Load())
 	}
@@ -84,7 +84,7 @@ func (d *uring) await(fd *FD, o *uop, dl *deadline) int32 {
 // retry sorts a negative result: for ECANCELED it returns the close or
 // deadline error that caused it, or nil if the deadline moved on since (the
 // caller resubmits); EINTR and EAGAIN also mean resubmit.
-func retry(fd *FD, dl *deadline, res int32) (again bool, err error) {
+func retry(fd *netFD, dl *deadline, res int32) (again bool, err error) {
 	switch e := unix.Errno(-res); e {
 	case unix.ECANCELED:
 		if err := interrupted(fd, dl); err != nil {
@@ -97,14 +97,14 @@ func retry(fd *FD, dl *deadline, res int32) (again bool, err error) {
 	return false, unix.Errno(-res)
 }
 
-func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
+func (d *uringDriver) read(fd *netFD, p []byte) (int, error) {
 	u := fd.u.ring
 	o := &fd.u.r
 	if fd.u.nonempty {
 		// The kernel said data is waiting: a plain recv finds it at once,
 		// without an SQE, a CQE and a wake-up.
 		fd.u.nonempty = false
-		n, err := unix.Read(fd.Sysfd, p)
+		n, err := unix.Read(fd.sysfd, p)
 		switch err {
 		case nil:
 			fd.u.nonempty = n == len(p) // there may be more
@@ -121,7 +121,7 @@ func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
 		}
 		o.buf = p
 		sqe := u.start(o)
-		sqe.PrepRecv(fd.Sysfd, p, 0)
+		sqe.PrepRecv(fd.sysfd, p, 0)
 		if fd.rdrained && !u.noPollFirst {
 			// The last recv emptied the socket: skip the attempt that would
 			// find nothing and go straight to waiting for data.
@@ -143,7 +143,7 @@ func (d *uringDriver) read(fd *FD, p []byte) (int, error) {
 	}
 }
 
-func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
+func (d *uringDriver) write(fd *netFD, p []byte) (int, error) {
 	u := fd.u.ring
 	o := &fd.u.w
 	var nn int
@@ -154,7 +154,7 @@ func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
 		chunk := p[nn:min(len(p), nn+maxRW)]
 		o.buf = chunk
 		sqe := u.start(o)
-		sqe.PrepSend(fd.Sysfd, chunk, unix.MSG_NOSIGNAL)
+		sqe.PrepSend(fd.sysfd, chunk, unix.MSG_NOSIGNAL)
 		u.commit()
 		res := u.await(fd, o, &fd.wdl)
 		o.buf = nil
@@ -172,7 +172,7 @@ func (d *uringDriver) write(fd *FD, p []byte) (int, error) {
 	return nn, nil
 }
 
-func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
+func (d *uringDriver) connect(fd *netFD, sa unix.Sockaddr) error {
 	u := fd.u.ring
 	o := &fd.u.w
 	n, err := ring.RawSockaddr(sa, &o.sa)
@@ -184,7 +184,7 @@ func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
 			return err
 		}
 		sqe := u.start(o)
-		sqe.PrepConnect(fd.Sysfd, &o.sa, n)
+		sqe.PrepConnect(fd.sysfd, &o.sa, n)
 		u.commit()
 		res := u.await(fd, o, &fd.wdl)
 		switch e := unix.Errno(-res); {
@@ -204,7 +204,7 @@ func (d *uringDriver) connect(fd *FD, sa unix.Sockaddr) error {
 	}
 }
 
-func (d *uringDriver) wait(fd *FD, mode int) error {
+func (d *uringDriver) wait(fd *netFD, mode int) error {
 	u := fd.u.ring
 	o, dl, mask := &fd.u.r, &fd.rdl, uint32(unix.POLLIN|unix.POLLRDHUP)
 	if mode == 'w' {
@@ -215,7 +215,7 @@ func (d *uringDriver) wait(fd *FD, mode int) error {
 			return err
 		}
 		sqe := u.start(o)
-		sqe.PrepPollAdd(fd.Sysfd, mask)
+		sqe.PrepPollAdd(fd.sysfd, mask)
 		u.commit()
 		res := u.await(fd, o, dl)
 		if res >= 0 {
@@ -229,7 +229,7 @@ func (d *uringDriver) wait(fd *FD, mode int) error {
 
 // accept takes a connection from the listener's multishot accept, arming it
 // on first use and again whenever the kernel ends it.
-func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
+func (d *uringDriver) accept(fd *netFD) (int, unix.Sockaddr, error) {
 	u := fd.u.ring
 	a := u.acceptQueue(fd)
 	for {
@@ -258,7 +258,7 @@ func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
 		a.mu.Unlock()
 		if arm { // outside a.mu: commit may run the completion handler
 			sqe := u.start(&a.op)
-			sqe.PrepMultishotAccept(fd.Sysfd, nil, nil, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			sqe.PrepMultishotAccept(fd.sysfd, nil, nil, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 			u.commit()
 		}
 		if err := a.w.park(fd, &fd.rdl); err != nil {
@@ -270,7 +270,7 @@ func (d *uringDriver) accept(fd *FD) (int, unix.Sockaddr, error) {
 // acceptQueue returns fd's accept queue, creating it on the first Accept.
 // Accepts hold the read lock, so only one creates it; wake may read it from
 // any goroutine, hence the atomic pointer.
-func (d *uring) acceptQueue(fd *FD) *acceptQueue {
+func (d *uring) acceptQueue(fd *netFD) *acceptQueue {
 	if a := fd.u.acc.Load(); a != nil {
 		return a
 	}
@@ -283,7 +283,7 @@ func (d *uring) acceptQueue(fd *FD) *acceptQueue {
 }
 
 // accepted runs on the reaper for each CQE of the multishot accept.
-func (d *uring) accepted(fd *FD, a *acceptQueue, res int32, more bool) {
+func (d *uring) accepted(fd *netFD, a *acceptQueue, res int32, more bool) {
 	a.mu.Lock()
 	switch e := unix.Errno(-res); {
 	case res >= 0:
