@@ -112,7 +112,8 @@ func (c *Conn) setErr(err error) error {
 	return nil
 }
 
-// Backend reports the backend the connection runs on.
+// Backend reports the backend the connection runs on: Epoll or Uring, never
+// Auto. BackendOf asks the same of any net.Conn.
 func (c *Conn) Backend() Backend { return c.fd.drv.name() }
 
 // SyscallConn returns a raw connection, as net.TCPConn.SyscallConn.
@@ -172,7 +173,9 @@ func (l *Listener) SetDeadline(t time.Time) error {
 	return nil
 }
 
-// Backend reports the backend the listener runs on.
+// Backend reports the backend the listener and the connections it accepts
+// run on: Epoll or Uring, never Auto. BackendOf asks the same of any
+// net.Listener.
 func (l *Listener) Backend() Backend { return l.fd.drv.name() }
 
 // SyscallConn returns a raw listener, as net.TCPListener.SyscallConn.

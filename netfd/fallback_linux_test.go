@@ -24,7 +24,8 @@ const fallbackChildEnv = "RINGNET_TEST_NO_IO_URING"
 
 // TestAutoFallsBackWithoutIOUring runs a child process in which a seccomp
 // filter makes io_uring_setup fail with EPERM, as Docker's default profile
-// does: Auto must pick epoll, work, and say why in one log line.
+// does: Auto must pick epoll, work, say why in one log line, and give the
+// same reason through ResolveReason.
 func TestAutoFallsBackWithoutIOUring(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), fallbackChildEnv+"=1", "RINGNET_BACKEND=")
@@ -33,7 +34,7 @@ func TestAutoFallsBackWithoutIOUring(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("child: %v\nstdout: %s\nstderr: %s", err, &stdout, &stderr)
 	}
-	if got := strings.TrimSpace(stdout.String()); got != "auto=epoll uring-error=EPERM exchange=ok" {
+	if got := strings.TrimSpace(stdout.String()); got != "auto=epoll reason=EPERM uring-error=EPERM exchange=ok" {
 		t.Errorf("child reported %q", got)
 	}
 	var lines []string
@@ -54,7 +55,10 @@ func fallbackChild() int {
 		fmt.Println("seccomp:", err)
 		return 1
 	}
-	auto, err := netfd.Resolve(netfd.Auto)
+	auto, why, err := netfd.ResolveReason(netfd.Auto)
+	if strings.HasPrefix(why, "io_uring_setup: EPERM") {
+		why = "EPERM"
+	}
 	_, uerr := netfd.Resolve(netfd.Uring)
 	uringErr := "none"
 	if uerr != nil && strings.Contains(uerr.Error(), "EPERM") {
@@ -72,14 +76,15 @@ func fallbackChild() int {
 		if c, err := netfd.Dial("tcp", ln.Addr().String()); err == nil {
 			c.Write([]byte("hi"))
 			buf := make([]byte, 2)
-			if _, err := io.ReadFull(c, buf); err == nil && string(buf) == "hi" && c.(*netfd.Conn).Backend() == netfd.Epoll {
+			b, _ := netfd.BackendOf(c)
+			if _, err := io.ReadFull(c, buf); err == nil && string(buf) == "hi" && b == netfd.Epoll {
 				exchange = "ok"
 			}
 			c.Close()
 		}
 		ln.Close()
 	}
-	fmt.Printf("auto=%s uring-error=%s exchange=%s\n", auto, uringErr, exchange)
+	fmt.Printf("auto=%s reason=%s uring-error=%s exchange=%s\n", auto, why, uringErr, exchange)
 	if err != nil {
 		return 1
 	}

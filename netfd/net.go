@@ -65,11 +65,45 @@ func Dial(network, address string) (net.Conn, error) {
 	return d.DialContext(context.Background(), network, address)
 }
 
-// Resolve reports the backend b stands for on this machine: Auto becomes the
-// best backend that works here. For a backend that cannot be used here,
-// Resolve returns an error that says why.
+// Resolve reports the backend b stands for on this machine: Auto (or "")
+// becomes the best backend that works here, Epoll or Uring. For a backend
+// that cannot be used here, Resolve returns an error that says why.
+// ResolveReason also says why Auto did not pick Uring.
 func Resolve(b Backend) (Backend, error) {
+	r, _, err := resolve(b)
+	return r, err
+}
+
+// ResolveReason is Resolve plus, when Auto resolves to something other than
+// Uring, the reason: the io_uring_setup error (for example
+// "io_uring_setup: EPERM (kernel.io_uring_disabled=2)"), the op the kernel
+// lacks, or the RINGNET_BACKEND setting. The reason is "" when b is Uring or
+// Epoll by name, or when Auto picks Uring. Auto decides once per process:
+// every call returns the same answer, and the fallback is logged once, with
+// slog.Warn, the first time.
+func ResolveReason(b Backend) (backend Backend, reason string, err error) {
 	return resolve(b)
+}
+
+// BackendOf reports the backend x runs on, if x is a listener or connection
+// from this package (Epoll or Uring, never Auto), or a value wrapping one
+// that says so: x has a method Backend() Backend, or is a connection with a
+// NetConn() net.Conn method, as *tls.Conn, around one that has. For anything
+// else, Go's own net.TCPListener and net.TCPConn included, it returns "",
+// false. A *tls.Conn is seen through; the listener of tls.NewListener hides
+// the one it wraps.
+func BackendOf(x any) (Backend, bool) {
+	for {
+		switch v := x.(type) {
+		case interface{ Backend() Backend }:
+			b := v.Backend()
+			return b, b != ""
+		case interface{ NetConn() net.Conn }:
+			x = v.NetConn()
+		default:
+			return "", false
+		}
+	}
 }
 
 // Listen listens on network ("tcp", "tcp4", "tcp6" or "unix") at address.

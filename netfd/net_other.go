@@ -8,7 +8,7 @@ import (
 	"net"
 )
 
-func resolve(Backend) (Backend, error) { return "", errors.ErrUnsupported }
+func resolve(Backend) (Backend, string, error) { return "", "", errors.ErrUnsupported }
 
 func (lc *ListenConfig) listen(context.Context, string, string) (net.Listener, error) {
 	return nil, errors.ErrUnsupported

@@ -8,14 +8,17 @@ import (
 	"sync"
 )
 
-// resolve maps b to the backend that will run. Auto (and "") is io_uring
-// when it works here, else epoll; the environment variable RINGNET_BACKEND
-// (epoll or uring) overrides what Auto picks for the whole process.
-func resolve(b Backend) (Backend, error) {
+// resolve maps b to the backend that will run and, for Auto, says why it is
+// not Uring. Auto (and "") is io_uring when it works here, else epoll; the
+// environment variable RINGNET_BACKEND (epoll or uring) overrides what Auto
+// picks for the whole process.
+func resolve(b Backend) (Backend, string, error) {
 	if b == Auto || b == "" {
-		return autoBackend()
+		a, err := autoBackend()
+		return a.backend, a.reason, err
 	}
-	return resolveExplicit(b)
+	r, err := resolveExplicit(b)
+	return r, "", err
 }
 
 // resolveExplicit checks that a named backend works here.
@@ -32,27 +35,52 @@ func resolveExplicit(b Backend) (Backend, error) {
 	return "", errBackend(b)
 }
 
+// An autoChoice is what Auto stands for in this process and, unless that is
+// Uring, why.
+type autoChoice struct {
+	backend Backend
+	reason  string
+}
+
 // autoBackend decides once per process and logs one line if io_uring is
 // unusable and Auto falls back to epoll.
-var autoBackend = sync.OnceValues(func() (Backend, error) {
+var autoBackend = sync.OnceValues(func() (autoChoice, error) {
 	if env := Backend(os.Getenv("RINGNET_BACKEND")); env != "" && env != Auto {
-		b, err := resolveExplicit(env)
-		if err != nil {
-			return "", fmt.Errorf("RINGNET_BACKEND=%s: %w", env, err)
-		}
-		return b, nil
+		return autoFromEnv(env)
 	}
-	_, err := defaultUring()
-	if err == nil {
-		return Uring, nil
+	a, err := autoFromUring(func() error { _, err := defaultUring(); return err }())
+	if a.reason != "" {
+		slog.Warn("ringnet: io_uring unavailable, using epoll", "reason", a.reason)
+	}
+	return a, err
+})
+
+// autoFromEnv is Auto's choice when RINGNET_BACKEND names a backend.
+func autoFromEnv(env Backend) (autoChoice, error) {
+	b, err := resolveExplicit(env)
+	if err != nil {
+		return autoChoice{}, fmt.Errorf("RINGNET_BACKEND=%s: %w", env, err)
+	}
+	a := autoChoice{backend: b}
+	if b != Uring {
+		a.reason = "RINGNET_BACKEND=" + string(env)
+	}
+	return a, nil
+}
+
+// autoFromUring is Auto's choice given what setting up io_uring returned:
+// Uring if it worked, Epoll if the error means this machine has no usable
+// io_uring, else the error.
+func autoFromUring(uringErr error) (autoChoice, error) {
+	if uringErr == nil {
+		return autoChoice{backend: Uring}, nil
 	}
 	var se *errUringSetup
-	if errors.As(err, &se) && se.fallback() {
-		slog.Warn("ringnet: io_uring unavailable, using epoll", "reason", se.reason)
-		return Epoll, nil
+	if errors.As(uringErr, &se) && se.fallback() {
+		return autoChoice{backend: Epoll, reason: se.reason}, nil
 	}
-	return "", err
-})
+	return autoChoice{}, uringErr
+}
 
 // testDrivers holds extra backends that tests compare (export_test.go).
 var testDrivers map[Backend]func() (driver, error)
@@ -61,7 +89,7 @@ func driverFor(b Backend) (driver, error) {
 	if f, ok := testDrivers[b]; ok {
 		return f()
 	}
-	rb, err := resolve(b)
+	rb, _, err := resolve(b)
 	if err != nil {
 		return nil, err
 	}
