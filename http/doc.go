@@ -24,6 +24,8 @@
 //     idle, linger, close).
 //   - watch.go: noticing a client that went away while a handler waits.
 //   - server.go: Server, listening, Shutdown and Close.
+//   - serve.go: the package-level ListenAndServe, ListenAndServeTLS,
+//     Serve and ServeTLS, as net/http has them.
 //   - date.go: the Date header, formatted once per second.
 //   - errors.go: error values and the canned error responses.
 //
@@ -33,6 +35,10 @@
 // negative values disable them. MaxHeaderBytes defaults to 1 MiB, as in
 // net/http. docs/conformance.md lists every place where this server
 // answers differently from net/http and why.
+//
+// Server.BackendInUse reports which netfd backend the listener being served
+// runs on. Server.ErrorLog is a *slog.Logger where net/http's is a
+// *log.Logger: the one field whose type differs.
 //
 // HTTP/2 is out of scope: this is an HTTP/1.0 and HTTP/1.1 server.
 package http

@@ -14,8 +14,9 @@ import (
 	"github.com/ringnet/ringnet/netfd"
 )
 
-// Defaults for the zero Server: net/http has no header or idle timeout
-// by default, which lets idle or slow clients hold connections forever.
+// Defaults for the zero Server. net/http has no header or idle timeout by
+// default, which lets idle or slow clients hold connections forever; its
+// header limit is the same 1 MiB.
 const (
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
@@ -31,6 +32,7 @@ type Server struct {
 	// Handler serves requests; nil means http.DefaultServeMux.
 	Handler http.Handler
 	// Backend the listener of ListenAndServe runs on; "" means netfd.Auto.
+	// BackendInUse reports what it resolved to.
 	Backend netfd.Backend
 	// TLSConfig is used by ListenAndServeTLS; HTTP/1.1 only.
 	TLSConfig *tls.Config
@@ -56,6 +58,11 @@ type Server struct {
 	// ConnState, if set, is called when a connection changes state.
 	ConnState func(net.Conn, http.ConnState)
 	// ErrorLog receives handler panics and misuse; nil means slog.Default().
+	// It is the one field whose type differs from net/http.Server's
+	// (*log.Logger). To keep writing where a *log.Logger l wrote, use
+	// slog.New(slog.NewTextHandler(l.Writer(), nil)); slog.NewLogLogger
+	// goes the other way, turning a slog.Handler into a *log.Logger for
+	// net/http.
 	ErrorLog *slog.Logger
 	// BaseContext, if set, gives the base context of requests accepted on
 	// a listener. ConnContext, if set, derives a connection's context.
@@ -69,6 +76,7 @@ type Server struct {
 	mu           sync.Mutex
 	onShutdown   []func()
 	listeners    map[*net.Listener]struct{}
+	backend      netfd.Backend // of the listener the latest Serve runs on; guarded by mu
 	conns        map[*conn]struct{}
 	serving      sync.WaitGroup // Serve loops
 }
@@ -99,15 +107,16 @@ func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
 }
 
 // ServeTLS is Serve over TLS on l, as net/http.Server.ServeTLS: the
-// certificate comes from the files unless TLSConfig has one, and ALPN
-// offers only http/1.1.
+// certificate comes from the files unless TLSConfig has one (or a
+// GetCertificate or GetConfigForClient), and ALPN offers only http/1.1.
+// BackendInUse reports the backend of l, under the TLS.
 func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	cfg := &tls.Config{}
 	if s.TLSConfig != nil {
 		cfg = s.TLSConfig.Clone()
 	}
 	cfg.NextProtos = []string{"http/1.1"}
-	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
+	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
 			l.Close()
@@ -115,7 +124,8 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}
-	return s.Serve(tls.NewListener(l, cfg))
+	b, _ := netfd.BackendOf(l)
+	return s.serve(tls.NewListener(l, cfg), b)
 }
 
 func (s *Server) listen() (net.Listener, error) {
@@ -127,22 +137,37 @@ func (s *Server) listen() (net.Listener, error) {
 	return lc.Listen(context.Background(), "tcp", addr)
 }
 
-// ListenAndServe serves h on addr with the default Server; nil h means
-// http.DefaultServeMux.
-func ListenAndServe(addr string, h http.Handler) error {
-	s := &Server{Addr: addr, Handler: h}
-	return s.ListenAndServe()
-}
-
 // Serve accepts connections on l and serves each on its own goroutine.
 // It closes l when it returns, which is with ErrServerClosed after
 // Shutdown or Close, else with the Accept error.
 func (s *Server) Serve(l net.Listener) error {
+	b, _ := netfd.BackendOf(l)
+	return s.serve(l, b)
+}
+
+// BackendInUse reports the backend of the listener Serve runs on, the
+// latest one if there are several: netfd.Epoll or netfd.Uring for a netfd
+// listener (ListenAndServe's, or one given to Serve or ServeTLS) or a
+// listener with a Backend() netfd.Backend method; "" for any other, Go's
+// own included, and before Serve has started. A handler may call it.
+// (The method is not named Backend because the field that asks for one
+// is.)
+func (s *Server) BackendInUse() netfd.Backend {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.backend
+}
+
+// serve is Serve on l, which runs on backend b ("" if not netfd's).
+func (s *Server) serve(l net.Listener, b netfd.Backend) error {
 	if !s.trackListener(&l, true) {
 		l.Close()
 		return ErrServerClosed
 	}
 	defer s.trackListener(&l, false)
+	s.mu.Lock()
+	s.backend = b
+	s.mu.Unlock()
 	ctx := context.Background()
 	if s.BaseContext != nil {
 		if ctx = s.BaseContext(l); ctx == nil {
