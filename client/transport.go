@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ringnet/ringnet/internal/wire"
+	"github.com/ringnet/ringnet/netfd"
 )
 
 // A Transport is an http.RoundTripper for HTTP/1.1 that keeps connections
@@ -90,6 +91,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// Backend reports the netfd backend the Transport dials with: what
+// Options.Backend resolves to on this machine, netfd.Epoll or netfd.Uring
+// (netfd.ResolveReason says why Auto chose it). It is "" when
+// Options.DialContext is set, as the dialer decides (netfd.BackendOf tells
+// of a connection it made), and when the backend asked for cannot run here,
+// as then every dial fails saying why.
+func (t *Transport) Backend() netfd.Backend {
+	if t.opt.DialContext != nil {
+		return ""
+	}
+	b, err := netfd.Resolve(t.opt.Backend)
+	if err != nil {
+		return ""
+	}
+	return b
 }
 
 func (t *Transport) copyBuf() *[]byte {
