@@ -49,6 +49,11 @@ import "golang.org/x/sys/unix"
 //		os.ErrDeadlineExceeded or net.ErrClosed. wake may be called at any
 //		time, from any goroutine, also when nothing is blocked.
 //
+//	release(fd *netFD) error
+//		Releases per-descriptor state but leaves Sysfd open, for a loop to
+//		take over (Loops.Attach). Called instead of close, under the same
+//		conditions.
+//
 //	close(fd *netFD) error
 //		Releases per-descriptor state and closes sysfd. Called exactly once,
 //		after the last operation on fd has returned.
@@ -65,5 +70,6 @@ type driver interface {
 	connect(fd *netFD, sa unix.Sockaddr) error
 	wait(fd *netFD, mode int) error
 	wake(fd *netFD, mode int)
+	release(fd *netFD) error
 	close(fd *netFD) error
 }

@@ -41,6 +41,14 @@ type netFD struct {
 	// making a syscall. Guarded by rmu.
 	rdrained bool
 
+	// pending holds bytes a loop received and its handler did not consume
+	// before the connection left the loop (LoopConn.Detach); Read returns
+	// them first. Guarded by rmu.
+	pending []byte
+	// released is set by release before the last reference goes: the
+	// descriptor then leaves the driver but stays open.
+	released bool
+
 	pd pollDesc // the epoll driver's state
 	u  uringFD  // the io_uring driver's state
 }
@@ -77,7 +85,11 @@ func (fd *netFD) incref() error {
 // decref drops a reference and closes the descriptor after the last one.
 func (fd *netFD) decref() {
 	if fd.ref.Add(^uint64(0)) == refClosing {
-		fd.closeErr = fd.drv.close(fd)
+		if fd.released {
+			fd.closeErr = fd.drv.release(fd)
+		} else {
+			fd.closeErr = fd.drv.close(fd)
+		}
 		close(fd.closed)
 	}
 }
@@ -125,22 +137,46 @@ func (fd *netFD) writeUnlock() {
 // last one has returned, closes the descriptor and returns the error of that
 // close. A second Close returns net.ErrClosed.
 func (fd *netFD) Close() error {
+	if err := fd.beginClose(); err != nil {
+		return err
+	}
+	fd.wakeAll()
+	<-fd.closed
+	return fd.closeErr
+}
+
+// beginClose sets the closing flag, or fails if Close or release began.
+func (fd *netFD) beginClose() error {
 	for {
 		old := fd.ref.Load()
 		if old&refClosing != 0 {
 			return net.ErrClosed
 		}
 		if fd.ref.CompareAndSwap(old, old|refClosing) {
-			break
+			return nil
 		}
 	}
+}
+
+// wakeAll wakes every blocked operation and drops the FD's own reference.
+func (fd *netFD) wakeAll() {
 	fd.rdl.stop()
 	fd.wdl.stop()
 	fd.drv.wake(fd, 'r')
 	fd.drv.wake(fd, 'w')
 	fd.decref()
+}
+
+// release ends fd's life as Close does, but leaves the descriptor open and
+// returns it with the bytes Read has not returned yet (Loops.Attach).
+func (fd *netFD) release() (int, []byte, error) {
+	if err := fd.beginClose(); err != nil {
+		return -1, nil, err
+	}
+	fd.released = true // before our decref, the only one that can be last
+	fd.wakeAll()
 	<-fd.closed
-	return fd.closeErr
+	return fd.sysfd, fd.pending, fd.closeErr
 }
 
 // Read reads into p. It returns (0, io.EOF) once the peer has shut down its
@@ -156,6 +192,14 @@ func (fd *netFD) Read(p []byte) (int, error) {
 	}
 	if fd.rdl.expired() {
 		return 0, errDeadline
+	}
+	if len(fd.pending) > 0 {
+		n := copy(p, fd.pending)
+		fd.pending = fd.pending[n:]
+		if len(fd.pending) == 0 {
+			fd.pending = nil
+		}
+		return n, nil
 	}
 	if len(p) > maxRW {
 		p = p[:maxRW]

@@ -236,9 +236,14 @@ func (d *epollDriver) open(fd *netFD) error {
 	return nil
 }
 
-func (d *epollDriver) close(fd *netFD) error {
+func (d *epollDriver) release(fd *netFD) error {
 	d.p.Delete(fd.sysfd)
 	d.table.free(fd.pd.token.Slot())
+	return nil
+}
+
+func (d *epollDriver) close(fd *netFD) error {
+	d.release(fd)
 	return closeErr(unix.Close(fd.sysfd))
 }
 

@@ -39,6 +39,13 @@ func (d *uringDriver) open(fd *netFD) error {
 }
 
 func (d *uringDriver) close(fd *netFD) error {
+	d.release(fd)
+	return closeErr(unix.Close(fd.sysfd))
+}
+
+// release frees the FD's op slots; a listener's multishot accept is
+// cancelled first and the connections it queued are closed.
+func (d *uringDriver) release(fd *netFD) error {
 	u := fd.u.ring
 	if a := fd.u.acc.Load(); a != nil {
 		a.mu.Lock()
@@ -55,7 +62,7 @@ func (d *uringDriver) close(fd *netFD) error {
 	}
 	u.ops.free(fd.u.r.slot)
 	u.ops.free(fd.u.w.slot)
-	return closeErr(unix.Close(fd.sysfd))
+	return nil
 }
 
 func (d *uringDriver) wake(fd *netFD, mode int) {

@@ -109,6 +109,24 @@ func Run(t *testing.T, f func(t *testing.T, b Backend)) {
 	}
 }
 
+// Netfd is every backend but std: the ones netfd's event loops run on.
+var Netfd = All[1:]
+
+// RunNetfd is Run over Netfd, for behaviour that std has no counterpart
+// of (netfd's event loops).
+func RunNetfd(t *testing.T, f func(t *testing.T, b Backend)) {
+	t.Helper()
+	before := leakcheck.Take()
+	t.Cleanup(func() { before.Check(t) })
+	for _, b := range Netfd {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			b.Available(t)
+			f(t, b)
+		})
+	}
+}
+
 // Main is a TestMain body: it warms every netfd backend up so that its
 // process-wide poller and ring are not counted as leaks, then runs m.
 func Main(m *testing.M) {

@@ -1,0 +1,721 @@
+package netfd
+
+import (
+	"errors"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrLoopsClosed is returned by Serve and Attach once the Loops was closed.
+var ErrLoopsClosed = errors.New("netfd: loops closed")
+
+// Loops is a set of event loops, one goroutine each, serving connections
+// through a LoopHandler. Serve, Attach and Close may be called from any
+// goroutine, but not from a LoopHandler method.
+type Loops struct {
+	backend   Backend
+	h         LoopHandler
+	maxQueued int
+	loops     []*loop
+	next      atomic.Uint32    // round-robin choice of a loop for a new connection
+	uringCfg  *uringLoopConfig // tests: a smaller ring (export_test.go)
+
+	mu        sync.Mutex // guards closed and listeners
+	closed    bool
+	listeners map[net.Listener]struct{}
+	done      sync.WaitGroup // the loop goroutines
+}
+
+// A loopKernel is the backend side of one loop: an epoll instance
+// (loop_epoll_linux.go) or an io_uring ring (loop_uring_linux.go). Its
+// methods run on the loop goroutine, except wake.
+//
+//	add(c) error       start receiving on c, a new connection
+//	send(c)            c.out holds bytes and no send is busy: start sending
+//	stopRecv(c)        stop receiving on c; when the kernel has let go of
+//	                   c's receive, c.recvArmed is false and settle(c) runs
+//	resumeRecv(c)      receive again after stopRecv, for back-pressure
+//	release(c)         forget c, whose descriptor stays open (Detach)
+//	wait(block)        submit what is queued, wait for events (only if block)
+//	                   and dispatch them to the loop
+//	wake()             make a blocked wait return; any goroutine
+//	close()            release the kernel interface; no op is in flight
+type loopKernel interface {
+	add(c *LoopConn) error
+	send(c *LoopConn)
+	stopRecv(c *LoopConn)
+	resumeRecv(c *LoopConn)
+	release(c *LoopConn)
+	wait(block bool) error
+	wake()
+	close()
+}
+
+// A loop is one loop goroutine and what it owns. Fields without a comment
+// belong to the loop goroutine.
+type loop struct {
+	g     *Loops
+	k     loopKernel
+	conns []*LoopConn // by slot
+	free  []uint32    // free slots
+	gen   uint32
+	live  int // connections in conns
+	dirty []*LoopConn
+	bufs  bufPool
+
+	inMu    sync.Mutex // guards inbox
+	inbox   []func()
+	pending atomic.Bool // inbox is not empty: a wake-up was sent
+	stop    bool        // Close was called: close every connection, then exit
+}
+
+// NewLoops starts the loops. On io_uring each loop owns its ring from a
+// locked OS thread (docs/design.md has the measurements).
+func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
+	b, _, err := resolve(cfg.Backend)
+	if err != nil {
+		return nil, err
+	}
+	n := cfg.Loops
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, listeners: map[net.Listener]struct{}{}}
+	if g.maxQueued <= 0 {
+		g.maxQueued = 1 << 20
+	}
+	for range n {
+		l := &loop{g: g}
+		if err := l.start(); err != nil {
+			g.Close()
+			return nil, err
+		}
+		g.loops = append(g.loops, l)
+	}
+	return g, nil
+}
+
+// Backend reports the backend the loops run on.
+func (g *Loops) Backend() Backend { return g.backend }
+
+// start creates the loop's kernel side on the loop goroutine itself (an
+// io_uring ring with SINGLE_ISSUER belongs to the thread that made it) and
+// waits until it is ready.
+func (l *loop) start() error {
+	ready := make(chan error, 1)
+	l.g.done.Add(1)
+	go func() {
+		defer l.g.done.Done()
+		k, _, err := newLoopKernel(l)
+		l.k = k
+		ready <- err
+		if err != nil {
+			return
+		}
+		l.run()
+		k.close()
+	}()
+	return <-ready
+}
+
+// run is the loop: run what other goroutines posted, flush the queued
+// writes, wait for the kernel and dispatch its events, until Close.
+func (l *loop) run() {
+	for {
+		l.runInbox()
+		if l.stop && l.live == 0 {
+			return
+		}
+		l.flush()
+		if err := l.k.wait(!l.pending.Load()); err != nil {
+			panic("netfd: loop: " + err.Error()) // the kernel interface failed; nothing can be served
+		}
+	}
+}
+
+// post runs f on the loop goroutine at the start of its next pass.
+func (l *loop) post(f func()) {
+	l.inMu.Lock()
+	l.inbox = append(l.inbox, f)
+	l.inMu.Unlock()
+	if l.pending.CompareAndSwap(false, true) {
+		l.k.wake()
+	}
+}
+
+func (l *loop) runInbox() {
+	if !l.pending.Load() {
+		return
+	}
+	l.inMu.Lock()
+	fs := l.inbox
+	l.inbox = nil
+	l.pending.Store(false)
+	l.inMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+}
+
+// flush starts a send on every connection that queued bytes this pass.
+func (l *loop) flush() {
+	for i, c := range l.dirty {
+		c.dirty = false
+		if len(c.out) > 0 && !c.sendBusy && c.sysfd >= 0 {
+			l.k.send(c)
+		}
+		l.dirty[i] = nil
+	}
+	l.dirty = l.dirty[:0]
+}
+
+// Serve accepts connections on ln, a Listener of this package on the
+// Loops' backend, and hands each to a loop. It returns when ln fails or is
+// closed, or ErrLoopsClosed once the Loops is closed.
+func (g *Loops) Serve(ln net.Listener) error {
+	nl, ok := ln.(*Listener)
+	if !ok || nl.Backend() != g.backend {
+		return errors.New("netfd: Loops.Serve needs a netfd Listener on backend " + string(g.backend))
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return ErrLoopsClosed
+	}
+	g.listeners[ln] = struct{}{}
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		delete(g.listeners, ln)
+		g.mu.Unlock()
+	}()
+	var backoff time.Duration
+	for {
+		s, rsa, err := nl.fd.Accept()
+		if err != nil {
+			if g.isClosed() {
+				return ErrLoopsClosed
+			}
+			if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff) // out of descriptors: let some close
+				continue
+			}
+			return &net.OpError{Op: "accept", Net: nl.network, Addr: nl.addr, Err: err}
+		}
+		backoff = 0
+		if isTCP(nl.network) {
+			tcpDefaults(s, nl.keepAlive)
+		}
+		g.adopt(s, nl.network, nil, sockaddrToAddr(nl.network, rsa), nil, nil)
+	}
+}
+
+// tcpDefaults sets what Listener.Accept sets on a TCP connection.
+func tcpDefaults(s int, keepAlive time.Duration) {
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if keepAlive < 0 {
+		return
+	}
+	if keepAlive == 0 {
+		keepAlive = 15 * time.Second
+	}
+	secs := roundSeconds(keepAlive)
+	unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
+}
+
+func (g *Loops) isClosed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closed
+}
+
+// Attach moves c, a Conn of this package on the Loops' backend, into a
+// loop: c's blocked operations return net.ErrClosed, c must not be used
+// any more, and the connection goes on as a LoopConn whose OnOpen sees ctx
+// in Context. The bytes that c read but its user did not consume are
+// passed as buffered and delivered first, followed by those c itself
+// still held (received in a loop before a Detach and not read yet).
+func (g *Loops) Attach(c net.Conn, buffered []byte, ctx any) error {
+	nc, ok := c.(*Conn)
+	if !ok || nc.Backend() != g.backend {
+		return errors.New("netfd: Loops.Attach needs a netfd Conn on backend " + string(g.backend))
+	}
+	if g.isClosed() {
+		return ErrLoopsClosed
+	}
+	s, held, err := nc.fd.release()
+	if err != nil {
+		return nc.opError("attach", err)
+	}
+	// The caller read buffered from c before what c still holds.
+	g.adopt(s, nc.network, nc.laddr, nc.raddr, append(buffered[:len(buffered):len(buffered)], held...), ctx)
+	return nil
+}
+
+// adopt hands the connected socket s to the next loop.
+func (g *Loops) adopt(s int, network string, laddr, raddr net.Addr, buffered []byte, ctx any) {
+	l := g.loops[g.next.Add(1)%uint32(len(g.loops))]
+	c := &LoopConn{l: l, sysfd: s, network: network, laddr: laddr, raddr: raddr, ctx: ctx}
+	l.post(func() { l.open(c, buffered) })
+}
+
+// Close closes every listener Serve is accepting on and every connection
+// (their OnClose sees net.ErrClosed), and stops the loops. It returns once
+// the loops have exited.
+func (g *Loops) Close() error {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return ErrLoopsClosed
+	}
+	g.closed = true
+	for ln := range g.listeners {
+		ln.Close()
+	}
+	g.mu.Unlock()
+	for _, l := range g.loops {
+		l.post(l.shutdown)
+	}
+	g.done.Wait()
+	return nil
+}
+
+// shutdown closes every connection; run exits once the last one is gone.
+func (l *loop) shutdown() {
+	l.stop = true
+	for _, c := range l.conns {
+		if c != nil {
+			c.fail(net.ErrClosed)
+		}
+	}
+}
+
+// open registers c with the loop and tells the handler.
+func (l *loop) open(c *LoopConn, buffered []byte) {
+	if l.stop {
+		unix.Close(c.sysfd)
+		return
+	}
+	c.slot = l.alloc(c)
+	if err := l.k.add(c); err != nil {
+		l.conns[c.slot] = nil
+		l.free = append(l.free, c.slot)
+		l.live--
+		unix.Close(c.sysfd)
+		c.sysfd = -1
+		c.state = connDone
+		l.g.h.OnOpen(c)
+		l.g.h.OnClose(c, c.opError("register", err))
+		return
+	}
+	l.g.h.OnOpen(c)
+	if len(buffered) > 0 && c.state == connOpen {
+		l.deliver(c, buffered)
+	}
+}
+
+func (l *loop) alloc(c *LoopConn) uint32 {
+	l.gen++
+	c.gen = l.gen & genMask
+	l.live++
+	if n := len(l.free); n > 0 {
+		slot := l.free[n-1]
+		l.free = l.free[:n-1]
+		l.conns[slot] = c
+		return slot
+	}
+	l.conns = append(l.conns, c)
+	return uint32(len(l.conns) - 1)
+}
+
+// genMask keeps generations to 24 bits, the room io_uring user_data has
+// beside the slot and the op kind.
+const genMask = 1<<24 - 1
+
+// lookup returns the connection in slot if its generation is gen.
+func (l *loop) lookup(slot, gen uint32) *LoopConn {
+	if int(slot) < len(l.conns) {
+		if c := l.conns[slot]; c != nil && c.gen == gen {
+			return c
+		}
+	}
+	return nil
+}
+
+// deliver hands bytes that arrived on c to the handler and keeps what it
+// did not consume.
+func (l *loop) deliver(c *LoopConn, data []byte) {
+	if c.state != connOpen {
+		if c.state == connDetaching {
+			c.in = l.bufs.append(c.in, data) // handed over to the net.Conn
+		}
+		return // closing: the owner does not want more
+	}
+	if c.paused {
+		// Back-pressure: the kernel delivered this before it saw the
+		// receive stop. Hold it until the queue drains.
+		c.in = l.bufs.append(c.in, data)
+		return
+	}
+	in := data
+	if len(c.in) > 0 {
+		c.in = l.bufs.append(c.in, data)
+		in = c.in
+	}
+	n := l.g.h.OnData(c, in)
+	n = min(max(n, 0), len(in))
+	switch {
+	case len(c.in) == 0 && n < len(in):
+		c.in = l.bufs.append(c.in, in[n:])
+	case len(c.in) > 0 && n == len(c.in):
+		l.bufs.put(c.in)
+		c.in = nil
+	case len(c.in) > 0:
+		c.in = c.in[:copy(c.in, c.in[n:])]
+	}
+}
+
+// deliverHeld hands the bytes held while c was paused to the handler, in
+// pieces no larger than the room in c's queue, so that the queue stays
+// bounded; a piece the handler cannot use is grown to all of them.
+func (l *loop) deliverHeld(c *LoopConn) {
+	for len(c.in) > 0 && !c.paused && c.state == connOpen {
+		k := min(len(c.in), max(l.g.maxQueued-c.Queued(), 4<<10))
+		n := l.g.h.OnData(c, c.in[:k])
+		n = min(max(n, 0), k)
+		if n == 0 && k < len(c.in) {
+			n = min(max(l.g.h.OnData(c, c.in), 0), len(c.in))
+		}
+		if n == 0 {
+			return
+		}
+		c.in = c.in[:copy(c.in, c.in[n:])]
+	}
+	if len(c.in) == 0 {
+		l.bufs.put(c.in)
+		c.in = nil
+	}
+	l.tellEOF(c)
+}
+
+// eof tells the handler that the peer shut down its side.
+func (l *loop) eof(c *LoopConn) {
+	c.eof = true
+	l.tellEOF(c)
+}
+
+// tellEOF calls OnEOF once, after the bytes held for back-pressure.
+func (l *loop) tellEOF(c *LoopConn) {
+	if c.eof && !c.eofSent && !c.paused && c.state == connOpen {
+		c.eofSent = true
+		l.g.h.OnEOF(c)
+	}
+}
+
+// sent records that the kernel took all of c's output so far.
+func (l *loop) sent(c *LoopConn) {
+	if c.shutWr && c.err == nil {
+		if err := c.shutdownWrite(); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	if c.paused && c.Queued() <= l.g.maxQueued/2 && c.state == connOpen {
+		c.paused = false
+		l.k.resumeRecv(c)
+		l.deliverHeld(c)
+	}
+	l.settle(c)
+}
+
+// settle finishes a Close or Detach once nothing is in flight on c.
+func (l *loop) settle(c *LoopConn) {
+	if c.state != connClosing && c.state != connDetaching {
+		return
+	}
+	if c.recvArmed || c.sendBusy || (len(c.out) > 0 && c.err == nil) {
+		return
+	}
+	if c.state == connDetaching && c.err == nil {
+		l.finishDetach(c)
+		return
+	}
+	l.remove(c)
+	err := unix.Close(c.sysfd)
+	c.sysfd = -1
+	c.state = connDone
+	if c.err == nil && err != nil {
+		c.err = c.opError("close", os.NewSyscallError("close", err))
+	}
+	if c.detach != nil { // a Detach that failed
+		c.detach(nil, c.err)
+		return
+	}
+	l.g.h.OnClose(c, c.err)
+}
+
+// remove takes c out of the loop's table and returns its buffers.
+func (l *loop) remove(c *LoopConn) {
+	l.conns[c.slot] = nil
+	l.free = append(l.free, c.slot)
+	l.live--
+	l.bufs.put(c.out)
+	c.out = nil
+	if c.state != connDetaching {
+		l.bufs.put(c.in)
+		c.in = nil
+	}
+}
+
+// finishDetach moves c to the blocking mode and gives it to its owner.
+func (l *loop) finishDetach(c *LoopConn) {
+	l.k.release(c)
+	held := c.in
+	c.in = nil
+	l.remove(c)
+	s := c.sysfd
+	c.sysfd = -1
+	c.state = connDone
+	fn := c.detach
+	drv, err := driverFor(l.g.backend)
+	if err != nil {
+		unix.Close(s)
+		fn(nil, c.opError("detach", err))
+		return
+	}
+	fd, err := newFD(s, drv)
+	if err != nil {
+		fn(nil, c.opError("detach", err))
+		return
+	}
+	fd.pending = append([]byte(nil), held...)
+	l.bufs.put(held)
+	fn(newConn(fd, c.network, c.laddr, c.raddr), nil)
+}
+
+// A LoopConn is a connection served by a loop. Its methods must be called
+// on its loop goroutine, from a LoopHandler method, except LocalAddr,
+// RemoteAddr and the context accessors, which the owner may call anywhere
+// it guards itself.
+type LoopConn struct {
+	l            *loop
+	sysfd        int // -1 once closed or detached
+	slot, gen    uint32
+	network      string
+	laddr, raddr net.Addr
+	ctx          any
+
+	state      connState
+	in         []byte // received, not consumed by OnData; nil when empty
+	out        []byte // queued, not yet handed to the kernel; nil when empty
+	sending    []byte // io_uring: the buffer of the send in flight
+	sendOff    int    // io_uring: how much of sending the kernel took
+	sendBusy   bool   // a send is in flight (io_uring) or waits for EPOLLOUT (epoll)
+	recvArmed  bool   // the kernel may still deliver received bytes
+	recvOff    bool   // receiving is stopped (back-pressure, close or detach)
+	paused     bool   // stopped for back-pressure
+	dirty      bool   // in the loop's dirty list
+	eof        bool   // the peer shut down its side
+	eofSent    bool   // OnEOF was called
+	hup        bool   // epoll: the peer shut down or the socket failed
+	recvCancel bool   // io_uring: a cancel of the recv is in flight
+	shutWr     bool   // CloseWrite waits for the queue to empty
+	err        error  // why the connection is ending, if not Close
+	detach     func(net.Conn, error)
+}
+
+// connState is a LoopConn's life: open, then closing or detaching until
+// nothing is in flight, then done.
+type connState uint8
+
+const (
+	connOpen      connState = iota
+	connClosing             // Close or a failure: flush (unless failed), then close
+	connDetaching           // Detach: flush, stop receiving, then hand over
+	connDone                // closed or detached; the slot is free
+)
+
+// Write queues a copy of p, to be sent at the end of the loop's pass, and
+// returns len(p). After Close, Detach or a failure it returns an error
+// that is net.ErrClosed. When more than LoopConfig.MaxQueued bytes are
+// queued, the loop stops reading from c until half of them were sent.
+func (c *LoopConn) Write(p []byte) (int, error) {
+	if c.state != connOpen {
+		return 0, c.opError("write", net.ErrClosed)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	l := c.l
+	c.out = l.bufs.append(c.out, p)
+	if !c.dirty {
+		c.dirty = true
+		l.dirty = append(l.dirty, c)
+	}
+	if !c.paused && c.Queued() > l.g.maxQueued {
+		c.paused = true
+		l.k.stopRecv(c)
+	}
+	return len(p), nil
+}
+
+// Queued returns how many written bytes the kernel has not taken yet.
+func (c *LoopConn) Queued() int { return len(c.out) + len(c.sending) - c.sendOff }
+
+// Close sends what is queued, then closes the connection; OnClose follows
+// with a nil error. Bytes that arrive meanwhile are dropped.
+func (c *LoopConn) Close() error {
+	if c.state != connOpen {
+		return c.opError("close", net.ErrClosed)
+	}
+	c.state = connClosing
+	c.l.k.stopRecv(c)
+	c.l.settle(c)
+	return nil
+}
+
+// CloseWrite shuts down the sending side once the queued bytes are sent
+// (the peer reads EOF); c keeps receiving.
+func (c *LoopConn) CloseWrite() error {
+	if c.state != connOpen {
+		return c.opError("close", net.ErrClosed)
+	}
+	if c.Queued() > 0 {
+		c.shutWr = true // done by the send path once empty
+		return nil
+	}
+	return c.shutdownWrite()
+}
+
+func (c *LoopConn) shutdownWrite() error {
+	c.shutWr = false
+	if err := unix.Shutdown(c.sysfd, unix.SHUT_WR); err != nil {
+		return c.opError("close", os.NewSyscallError("shutdown", err))
+	}
+	return nil
+}
+
+// Detach takes c out of its loop into the blocking mode: once the queued
+// bytes are sent and the loop's receive has stopped, fn is called on the
+// loop goroutine with a net.Conn (a *Conn of this package) that reads
+// first the bytes c received but OnData did not consume, then the rest.
+// fn must not block: it usually starts the goroutine that serves the
+// connection. OnClose is not called for c; on failure fn gets the error
+// and a nil net.Conn, and the connection is closed.
+func (c *LoopConn) Detach(fn func(net.Conn, error)) {
+	if c.state != connOpen {
+		fn(nil, c.opError("detach", net.ErrClosed))
+		return
+	}
+	c.detach = fn
+	c.state = connDetaching
+	c.l.k.stopRecv(c)
+	c.l.settle(c)
+}
+
+// fail ends c because of err: what is queued is dropped and the
+// connection is closed as soon as the kernel has let go of it.
+func (c *LoopConn) fail(err error) {
+	if c.state == connDone {
+		return
+	}
+	if c.err == nil {
+		c.err = err
+	}
+	if c.state == connOpen {
+		c.state = connClosing
+	}
+	c.l.bufs.put(c.out)
+	c.out = nil
+	// Shut the socket down so that a send or receive in flight ends now.
+	unix.Shutdown(c.sysfd, unix.SHUT_RDWR)
+	c.l.k.stopRecv(c)
+	c.l.settle(c)
+}
+
+// LocalAddr returns the local address.
+func (c *LoopConn) LocalAddr() net.Addr {
+	if c.laddr == nil && c.sysfd >= 0 {
+		if sa, err := unix.Getsockname(c.sysfd); err == nil {
+			c.laddr = sockaddrToAddr(c.network, sa)
+		}
+	}
+	return c.laddr
+}
+
+// RemoteAddr returns the peer's address.
+func (c *LoopConn) RemoteAddr() net.Addr { return c.raddr }
+
+// Context returns what SetContext (or Attach) stored.
+func (c *LoopConn) Context() any { return c.ctx }
+
+// SetContext stores the owner's per-connection state.
+func (c *LoopConn) SetContext(ctx any) { c.ctx = ctx }
+
+func (c *LoopConn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// bufPool recycles a loop's connection buffers, so that an idle connection
+// holds none and a busy one does not allocate per request. Owned by the
+// loop goroutine.
+type bufPool struct{ free [][]byte }
+
+const (
+	poolBufSize = 4 << 10
+	poolMax     = 256 // buffers kept per loop
+)
+
+// append returns b with p appended, taking a pooled buffer when b is nil.
+func (bp *bufPool) append(b, p []byte) []byte {
+	if b == nil && len(p) <= poolBufSize {
+		if n := len(bp.free); n > 0 {
+			b = bp.free[n-1][:0]
+			bp.free = bp.free[:n-1]
+		} else {
+			b = make([]byte, 0, poolBufSize)
+		}
+	}
+	return append(b, p...)
+}
+
+// put returns b to the pool if it has the pooled size.
+func (bp *bufPool) put(b []byte) {
+	if cap(b) == poolBufSize && len(bp.free) < poolMax {
+		bp.free = append(bp.free, b[:0])
+	}
+}
+
+// newLoopKernel makes the kernel side of a loop for its backend and says
+// whether the loop goroutine locks its OS thread.
+func newLoopKernel(l *loop) (loopKernel, bool, error) {
+	switch l.g.backend {
+	case Uring:
+		cfg := uringLoopDefaults
+		if l.g.uringCfg != nil {
+			cfg = *l.g.uringCfg
+		}
+		if cfg.lock {
+			runtime.LockOSThread() // before the ring exists: SINGLE_ISSUER binds it to this thread
+		}
+		k, err := newUringLoop(l, cfg)
+		if err != nil {
+			return nil, cfg.lock, err
+		}
+		return k, cfg.lock, nil
+	}
+	k, err := newEpollLoop(l)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, false, nil
+}

@@ -1,0 +1,316 @@
+package netfd
+
+import (
+	"errors"
+	"io"
+	"os"
+
+	"github.com/ringnet/ringnet/ring"
+	"golang.org/x/sys/unix"
+)
+
+// The io_uring loop: one ring per loop, created on the loop's locked OS
+// thread with SINGLE_ISSUER|DEFER_TASKRUN, since only that thread ever
+// enters it. Each connection has one multishot recv armed, whose data
+// lands in a buffer the kernel picks from the loop's provided-buffer ring
+// when data arrives, so an idle connection holds no buffer. The handler
+// sees the bytes in that buffer; what it does not consume is copied into
+// the connection and the buffer goes straight back to the ring. Queued
+// writes become one send SQE per connection at the end of the pass, and
+// one io_uring_enter submits them all and waits for the next completions.
+// Other goroutines wake the loop through an eventfd that a read SQE in the
+// ring waits on.
+type uringLoop struct {
+	l    *loop
+	r    *ring.Ring
+	cfg  uringLoopConfig
+	br   *ring.BufRing
+	bufs []byte // the provided buffers, cfg.bufs × cfg.bufSize
+	nbr  int    // buffers given back since the last BufRing.Advance
+	cqes []*ring.CQE
+
+	wakefd    int
+	wakeBuf   *[8]byte // the eventfd read's buffer, on the heap
+	wakeArmed bool
+
+	rearm []*LoopConn // connections whose recv ended and must be armed again
+}
+
+// uringLoopConfig sizes a loop's ring and buffers; tests shrink it to hit
+// buffer exhaustion and CQ overflow.
+type uringLoopConfig struct {
+	flags   uint32
+	sq, cq  uint32
+	bufs    int // provided buffers (a power of two)
+	bufSize int
+	lock    bool // LockOSThread the loop goroutine
+}
+
+var uringLoopDefaults = uringLoopConfig{
+	flags: ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll,
+	sq:    1024, cq: 16384,
+	bufs: 1024, bufSize: 8 << 10,
+	lock: true,
+}
+
+// user_data of the loop's SQEs: the op kind in the top byte, then the
+// connection's generation and slot.
+const (
+	udRecv uint64 = iota + 1
+	udSend
+	udCancel
+	udWake
+)
+
+func loopUD(kind uint64, c *LoopConn) uint64 {
+	return kind<<56 | uint64(c.gen)<<32 | uint64(c.slot)
+}
+
+const loopBgid = 0
+
+func newUringLoop(l *loop, cfg uringLoopConfig) (*uringLoop, error) {
+	r, err := ring.New(cfg.sq, &ring.Params{Flags: cfg.flags, CQEntries: cfg.cq})
+	if err != nil {
+		return nil, &errUringSetup{reason: setupReason(err), err: err}
+	}
+	u := &uringLoop{l: l, r: r, cfg: cfg, cqes: make([]*ring.CQE, 256), wakeBuf: new([8]byte), wakefd: -1}
+	if err := u.init(); err != nil {
+		u.close()
+		return nil, err
+	}
+	return u, nil
+}
+
+func (u *uringLoop) init() error {
+	if err := probeOps(u.r); err != nil {
+		return err
+	}
+	if err := u.r.RegisterRingFd(); err != nil {
+		return err
+	}
+	br, err := u.r.SetupBufRing(uint32(u.cfg.bufs), loopBgid)
+	if err != nil {
+		return err
+	}
+	u.br = br
+	u.bufs = make([]byte, u.cfg.bufs*u.cfg.bufSize)
+	for i := range u.cfg.bufs {
+		br.Add(u.buf(uint16(i))[:u.cfg.bufSize], uint16(i), br.Mask(), i)
+	}
+	br.Advance(u.cfg.bufs)
+	u.wakefd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	return os.NewSyscallError("eventfd", err)
+}
+
+func (u *uringLoop) buf(bid uint16) []byte {
+	off := int(bid) * u.cfg.bufSize
+	return u.bufs[off : off+u.cfg.bufSize : off+u.cfg.bufSize]
+}
+
+// sqe returns a free SQE, submitting the queued ones first if the SQ is
+// full.
+func (u *uringLoop) sqe() *ring.SQE {
+	for {
+		if s := u.r.GetSQE(); s != nil {
+			return s
+		}
+		u.r.Submit()
+	}
+}
+
+func (u *uringLoop) add(c *LoopConn) error {
+	u.armRecv(c)
+	return nil
+}
+
+func (u *uringLoop) armRecv(c *LoopConn) {
+	s := u.sqe()
+	s.PrepRecvMultishot(c.sysfd, 0)
+	s.SetBufGroup(loopBgid)
+	s.SetData64(loopUD(udRecv, c))
+	c.recvArmed = true
+}
+
+func (u *uringLoop) send(c *LoopConn) {
+	c.sending, c.out, c.sendOff = c.out, nil, 0
+	c.sendBusy = true
+	u.prepSend(c)
+}
+
+func (u *uringLoop) prepSend(c *LoopConn) {
+	s := u.sqe()
+	s.PrepSend(c.sysfd, c.sending[c.sendOff:], unix.MSG_NOSIGNAL)
+	s.SetData64(loopUD(udSend, c))
+}
+
+func (u *uringLoop) stopRecv(c *LoopConn) {
+	c.recvOff = true
+	if c.recvArmed && !c.recvCancel {
+		c.recvCancel = true
+		s := u.sqe()
+		s.PrepCancel64(loopUD(udRecv, c), 0)
+		s.SetData64(udCancel << 56)
+	}
+}
+
+func (u *uringLoop) resumeRecv(c *LoopConn) {
+	c.recvOff = false
+	if !c.recvArmed {
+		u.armRecv(c)
+	} // else the cancel's final CQE re-arms it
+}
+
+func (u *uringLoop) release(*LoopConn) {}
+
+func (u *uringLoop) wake() {
+	one := [8]byte{1}
+	unix.Write(u.wakefd, one[:])
+}
+
+// wait makes the pass's one io_uring_enter: it submits every SQE queued
+// since the last one and, if block, waits for a completion; then it
+// dispatches the completions.
+func (u *uringLoop) wait(block bool) error {
+	for _, c := range u.rearm {
+		if c.state == connOpen && !c.recvOff && !c.recvArmed && !c.eof {
+			u.armRecv(c)
+		}
+	}
+	clear(u.rearm)
+	u.rearm = u.rearm[:0]
+	if !u.wakeArmed {
+		s := u.sqe()
+		s.PrepRead(u.wakefd, u.wakeBuf[:], 0)
+		s.SetData64(udWake << 56)
+		u.wakeArmed = true
+	}
+	var min uint32
+	if block {
+		min = 1
+	}
+	if _, err := u.r.Enter(u.r.FlushSQ(), min, ring.EnterGetEvents); err != nil &&
+		!errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.ETIME) {
+		return err
+	}
+	for {
+		n := u.r.PeekBatchCQE(u.cqes)
+		for _, cqe := range u.cqes[:n] {
+			u.complete(cqe.UserData, cqe.Res, cqe.Flags)
+		}
+		u.r.CQAdvance(uint32(n))
+		if u.nbr > 0 {
+			u.br.Advance(u.nbr)
+			u.nbr = 0
+		}
+		if n < len(u.cqes) {
+			return nil
+		}
+	}
+}
+
+// complete dispatches one CQE. Every CQE belongs to an op the loop
+// started; one that matches no connection means the loop's bookkeeping is
+// broken, and it panics rather than lose the event.
+func (u *uringLoop) complete(ud uint64, res int32, flags uint32) {
+	kind := ud >> 56
+	switch kind {
+	case udCancel:
+		return
+	case udWake:
+		u.wakeArmed = false
+		return
+	}
+	c := u.l.lookup(uint32(ud), uint32(ud>>32)&genMask)
+	if c == nil {
+		panic("netfd: io_uring loop: completion for no connection")
+	}
+	switch kind {
+	case udRecv:
+		u.recvDone(c, res, flags)
+	case udSend:
+		u.sendDone(c, res)
+	default:
+		panic("netfd: io_uring loop: unknown completion")
+	}
+}
+
+func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
+	more := flags&ring.CQEFMore != 0
+	switch {
+	case res > 0:
+		bid := uint16(flags >> ring.CQEBufferShift)
+		b := u.buf(bid)
+		u.l.deliver(c, b[:res])
+		u.br.Add(b, bid, u.br.Mask(), u.nbr)
+		u.nbr++
+	case res == 0:
+		u.l.eof(c)
+	case -res == int32(unix.ENOBUFS), -res == int32(unix.ECANCELED):
+		// ENOBUFS: the ring ran dry; buffers come back during this pass
+		// and the recv is armed again below.
+	default:
+		c.fail(c.opError("read", os.NewSyscallError("recv", unix.Errno(-res))))
+	}
+	if more {
+		return
+	}
+	c.recvArmed, c.recvCancel = false, false
+	if c.state == connOpen && !c.recvOff && !c.eof {
+		u.rearm = append(u.rearm, c)
+	}
+	u.l.settle(c)
+}
+
+func (u *uringLoop) sendDone(c *LoopConn, res int32) {
+	if res <= 0 {
+		c.sendBusy = false
+		u.l.bufs.put(c.sending)
+		c.sending, c.sendOff = nil, 0
+		err := error(io.ErrUnexpectedEOF)
+		if res < 0 {
+			err = os.NewSyscallError("send", unix.Errno(-res))
+		}
+		c.fail(c.opError("write", err))
+		return
+	}
+	c.sendOff += int(res)
+	if c.sendOff < len(c.sending) && c.err == nil {
+		u.prepSend(c) // the kernel took part of it: send the rest
+		return
+	}
+	c.sendBusy = false
+	u.l.bufs.put(c.sending)
+	c.sending, c.sendOff = nil, 0
+	if len(c.out) > 0 && c.err == nil {
+		u.send(c)
+		return
+	}
+	u.l.sent(c)
+}
+
+// close cancels the eventfd read, waits for its completion (it writes into
+// wakeBuf), and releases the ring. Every connection is gone by now.
+func (u *uringLoop) close() {
+	if u.wakeArmed {
+		s := u.sqe()
+		s.PrepCancel64(udWake<<56, 0)
+		s.SetData64(udCancel << 56)
+		for u.wakeArmed {
+			u.r.Enter(u.r.FlushSQ(), 1, ring.EnterGetEvents)
+			n := u.r.PeekBatchCQE(u.cqes)
+			for _, cqe := range u.cqes[:n] {
+				if cqe.UserData == udWake<<56 {
+					u.wakeArmed = false
+				}
+			}
+			u.r.CQAdvance(uint32(n))
+		}
+	}
+	if u.br != nil {
+		u.r.FreeBufRing(u.br)
+	}
+	u.r.Close()
+	if u.wakefd >= 0 {
+		unix.Close(u.wakefd)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package netfd_test
+
+const raceEnabled = false
