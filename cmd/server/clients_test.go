@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
 // TestRealClients drives cmd/server on every backend with the clients
@@ -15,46 +15,48 @@ import (
 // every request answered with 2xx. A missing tool skips with the package to
 // install, or fails when RINGNET_REQUIRE_TOOLS is set (CI installs them).
 func TestRealClients(t *testing.T) {
-	for _, backend := range []string{"std", "epoll", "uring"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			ln, resolved, err := listen("127.0.0.1:0", backend)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := &ringhttp.Server{Handler: routes(resolved, t.TempDir())}
-			go srv.Serve(ln)
-			defer srv.Close()
-			url := "http://" + ln.Addr().String()
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		url := startServer(t, testConfig(b)).url
 
-			out := tool(t, "curl", "curl", "-sS", "-i", url+"/plaintext")
-			if !strings.HasPrefix(out, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(out, "\r\n\r\nHello, World!") {
-				t.Errorf("curl GET: %q", out)
-			}
-			if out := tool(t, "curl", "curl", "-sS", "--data-binary", "posted body", url+"/echo"); out != "posted body" {
-				t.Errorf("curl POST /echo: %q", out)
-			}
+		out := tool(t, "curl", "curl", "-sS", "-i", url+"/plaintext")
+		if !strings.HasPrefix(out, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(out, "\r\n\r\nHello, World!") {
+			t.Errorf("curl GET: %q", out)
+		}
+		if out := tool(t, "curl", "curl", "-sS", "--data-binary", "posted body", url+"/echo"); out != "posted body" {
+			t.Errorf("curl POST /echo: %q", out)
+		}
 
-			out = tool(t, "apache2-utils", "ab", "-k", "-n", "2000", "-c", "8", url+"/plaintext")
-			expect(t, "ab", out, `Complete requests:\s+2000`, `Failed requests:\s+0`, `Keep-Alive requests:\s+2000`)
-			if strings.Contains(out, "Non-2xx") {
-				t.Errorf("ab saw non-2xx answers:\n%s", out)
-			}
+		out = tool(t, "apache2-utils", "ab", "-k", "-n", "2000", "-c", "8", url+"/plaintext")
+		expect(t, "ab", out, `Complete requests:\s+2000`, `Failed requests:\s+0`, `Keep-Alive requests:\s+2000`)
+		if strings.Contains(out, "Non-2xx") {
+			t.Errorf("ab saw non-2xx answers:\n%s", out)
+		}
 
-			out = tool(t, "nghttp2-client", "h2load", "--h1", "-n", "2000", "-c", "8", url+"/json")
-			expect(t, "h2load", out, `2000 succeeded, 0 failed, 0 errored, 0 timeout`, `status codes: 2000 2xx`)
+		out = tool(t, "nghttp2-client", "h2load", "--h1", "-n", "2000", "-c", "8", url+"/json")
+		expect(t, "h2load", out, `2000 succeeded, 0 failed, 0 errored, 0 timeout`, `status codes: 2000 2xx`)
 
-			out = tool(t, "wrk", "wrk", "-t1", "-c16", "-d1s", url+"/plaintext")
-			expect(t, "wrk", out, `\d+ requests in`)
-			if strings.Contains(out, "Non-2xx") || strings.Contains(out, "Socket errors") {
-				t.Errorf("wrk saw errors:\n%s", out)
-			}
-		})
-	}
+		out = tool(t, "wrk", "wrk", "-t1", "-c16", "-d1s", url+"/plaintext")
+		expect(t, "wrk", out, `\d+ requests in`)
+		if strings.Contains(out, "Non-2xx") || strings.Contains(out, "Socket errors") {
+			t.Errorf("wrk saw errors:\n%s", out)
+		}
+	})
 }
 
 // tool runs a client, skipping (or failing, in CI) if it is not installed.
 func tool(t *testing.T, pkg, name string, args ...string) string {
+	t.Helper()
+	requireTool(t, pkg, name)
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+// requireTool skips t if the tool name is not installed, or fails it
+// when RINGNET_REQUIRE_TOOLS is set (CI installs the tools).
+func requireTool(t *testing.T, pkg, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		msg := name + " is not installed: apt-get install -y " + pkg
@@ -63,11 +65,6 @@ func tool(t *testing.T, pkg, name string, args ...string) string {
 		}
 		t.Skip(msg)
 	}
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", name, err, out)
-	}
-	return string(out)
 }
 
 func expect(t *testing.T, name, out string, patterns ...string) {

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Timeout defaults. Each bounds how long one client can hold server
+// memory without making progress; none is zero, so none is unlimited.
+const (
+	// A header has no reason to take long: this is what stops a client
+	// that opens connections and trickles bytes (slowloris). It is
+	// ringhttp's own default.
+	defaultReadHeaderTimeout = 10 * time.Second
+	// The whole request, body included: a minute carries megabytes over a
+	// slow link, and bounds a client that stalls in the middle of a body.
+	defaultReadTimeout = 60 * time.Second
+	// From the end of the request header to the end of the response: a
+	// client that never reads cannot pin a response's buffers longer.
+	defaultWriteTimeout = 60 * time.Second
+	// Between requests on a keep-alive connection: ringhttp's default.
+	// (ringhttp would use ReadTimeout here if this were zero.)
+	defaultIdleTimeout = 120 * time.Second
+	// How long SIGTERM waits for in-flight requests: shorter than the
+	// 30 s grace period systemd and Kubernetes give before SIGKILL.
+	defaultShutdownTimeout = 10 * time.Second
+)
+
+// backendNames are the values -backend accepts.
+var backendNames = []string{"auto", "epoll", "uring", "std"}
+
+// config is the command line, parsed.
+type config struct {
+	addr     string
+	backend  string // one of backendNames
+	dir      string // "" serves no files
+	dotfiles bool
+	tlsCert  string // with tlsKey, or neither
+	tlsKey   string
+
+	readHeaderTimeout time.Duration // zero means no limit
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	shutdownTimeout   time.Duration // positive
+
+	accessLog bool
+	logJSON   bool
+	admin     string // "" means no admin listener
+	version   bool
+}
+
+// defaultConfig is what the command runs with when given no flags.
+func defaultConfig() config {
+	return config{
+		addr:              ":8080",
+		backend:           "auto",
+		readHeaderTimeout: defaultReadHeaderTimeout,
+		readTimeout:       defaultReadTimeout,
+		writeTimeout:      defaultWriteTimeout,
+		idleTimeout:       defaultIdleTimeout,
+		shutdownTimeout:   defaultShutdownTimeout,
+	}
+}
+
+// parseFlags parses args. Errors and -h usage go to stderr; the error is
+// flag.ErrHelp after -h.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { usage(fs) }
+
+	fs.StringVar(&cfg.addr, "addr", cfg.addr, "listen `address`")
+	fs.Var((*backendFlag)(&cfg.backend), "backend", "`backend`: "+strings.Join(backendNames, ", ")+
+		"\n(std is Go's net listener, with the same HTTP engine)")
+	fs.StringVar(&cfg.dir, "dir", "", "`directory` served under /static/ (none if empty: /static/ is 404)")
+	fs.BoolVar(&cfg.dotfiles, "dotfiles", false, "serve files whose path has a segment starting with '.' (404 otherwise)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: serve HTTPS (with -tls-key)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` for -tls-cert")
+	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", cfg.readHeaderTimeout, "limit on reading a request header (0: none)")
+	fs.DurationVar(&cfg.readTimeout, "read-timeout", cfg.readTimeout, "limit on reading a whole request, body included (0: none)")
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", cfg.writeTimeout, "limit from the end of a request header to the end of its response (0: none)")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", cfg.idleTimeout, "limit on waiting for the next request on a keep-alive connection (0: none)")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", cfg.shutdownTimeout, "on SIGTERM or SIGINT, how long in-flight requests may take to finish")
+	fs.BoolVar(&cfg.accessLog, "access-log", false, "write one line per request to stdout, in Combined Log Format")
+	fs.BoolVar(&cfg.logJSON, "log-json", false, "log to stderr as JSON instead of slog text")
+	fs.StringVar(&cfg.admin, "admin", "", "admin listen `address` (e.g. 127.0.0.1:6060) for /debug/pprof/, /debug/vars and /metrics;\nno authentication: keep it on loopback or a private network")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if err := cfg.check(fs.Args()); err != nil {
+		fmt.Fprintf(stderr, "server: %v\nRun 'server -h' for usage.\n", err)
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// check reports what the flag package cannot: values that are wrong together.
+func (cfg config) check(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected arguments %q", args)
+	}
+	for name, d := range map[string]time.Duration{
+		"read-header-timeout": cfg.readHeaderTimeout,
+		"read-timeout":        cfg.readTimeout,
+		"write-timeout":       cfg.writeTimeout,
+		"idle-timeout":        cfg.idleTimeout,
+	} {
+		if d < 0 {
+			return fmt.Errorf("-%s %v: negative", name, d)
+		}
+	}
+	if cfg.shutdownTimeout <= 0 {
+		return fmt.Errorf("-shutdown-timeout %v: must be positive", cfg.shutdownTimeout)
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
+	}
+	return nil
+}
+
+// backendFlag is -backend: one of backendNames.
+type backendFlag string
+
+func (b *backendFlag) String() string { return string(*b) }
+
+func (b *backendFlag) Set(s string) error {
+	if !slices.Contains(backendNames, s) {
+		return fmt.Errorf("must be one of %s", strings.Join(backendNames, ", "))
+	}
+	*b = backendFlag(s)
+	return nil
+}
+
+// usage is -h: what the server answers, then the flags.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `Usage: server [flags]
+
+Serves HTTP/1.1 with ringnet's engine on a netfd backend (epoll or io_uring),
+or on Go's net listener with -backend std.
+
+Routes:
+`)
+	writeRoutes(w, true)
+	fmt.Fprint(w, `
+Admin routes (only with -admin, on their own listener):
+  /debug/pprof/   net/http/pprof
+  /debug/vars     expvar
+  /metrics        Prometheus text: requests by status class, latency
+                  histogram, open and idle connections, backend
+
+SIGTERM or SIGINT stops accepting, waits up to -shutdown-timeout for
+in-flight requests and exits 0; a second signal exits at once with 1.
+
+Flags:
+`)
+	fs.PrintDefaults()
+}
+
+// printVersion is -version: the module version the binary was built
+// from (with its VCS revision, when go build recorded one) and Go's.
+func printVersion(w io.Writer) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		fmt.Fprintln(w, "server: no build information")
+		return
+	}
+	line := fmt.Sprintf("%s %s %s", bi.Path, bi.Main.Version, bi.GoVersion)
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			line += " " + s.Key + "=" + s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			line += " (modified)"
+		}
+	}
+	fmt.Fprintln(w, line)
+}

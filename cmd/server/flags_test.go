@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The command line: exit status 2 and a message for a bad one, 0 for -h
+// (which lists the routes) and -version.
+func TestCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		args           []string
+		code           int
+		stdout, stderr []string // each must appear
+	}{
+		{[]string{"-backend", "foo"}, 2, nil, []string{`invalid value "foo" for flag -backend: must be one of auto, epoll, uring, std`}},
+		{[]string{"-read-timeout", "-1s"}, 2, nil, []string{"-read-timeout -1s: negative"}},
+		{[]string{"-shutdown-timeout", "0s"}, 2, nil, []string{"-shutdown-timeout 0s: must be positive"}},
+		{[]string{"-tls-cert", "cert.pem"}, 2, nil, []string{"-tls-cert and -tls-key go together"}},
+		{[]string{"-write-timeout", "soon"}, 2, nil, []string{`invalid value "soon" for flag -write-timeout`}},
+		{[]string{"serve"}, 2, nil, []string{`unexpected arguments ["serve"]`}},
+		{[]string{"-h"}, 0, nil, []string{
+			"Routes:", "GET  /plaintext", "POST /echo", "GET  /hello/{name}", "GET  /static/",
+			"/debug/pprof/", "/metrics", "-shutdown-timeout duration", "(default 10s)",
+			"-read-header-timeout", "-write-timeout", "(default 1m0s)", "-idle-timeout", "(default 2m0s)",
+			"-tls-cert", "-access-log", "-log-json", "-admin", "-dotfiles", "-version",
+		}},
+		{[]string{"-version"}, 0, []string{"github.com/ringnet/ringnet/cmd/server", runtime.Version()}, nil},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := command(tc.args, &stdout, &stderr, nil)
+		if code != tc.code {
+			t.Errorf("%q: exit status %d, want %d\nstderr:\n%s", tc.args, code, tc.code, &stderr)
+		}
+		for _, want := range tc.stdout {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%q: stdout lacks %q:\n%s", tc.args, want, &stdout)
+			}
+		}
+		for _, want := range tc.stderr {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("%q: stderr lacks %q:\n%s", tc.args, want, &stderr)
+			}
+		}
+	}
+}
+
+// No flags: :8080 on auto, the safe timeouts, and nothing optional on.
+func TestDefaults(t *testing.T) {
+	cfg, err := parseFlags(nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config{
+		addr:              ":8080",
+		backend:           "auto",
+		readHeaderTimeout: 10 * time.Second,
+		readTimeout:       time.Minute,
+		writeTimeout:      time.Minute,
+		idleTimeout:       2 * time.Minute,
+		shutdownTimeout:   10 * time.Second,
+	}
+	if cfg != want {
+		t.Errorf("defaults %+v, want %+v", cfg, want)
+	}
+}
+
+// The timeout flags reach the ringhttp.Server, 0 meaning no limit.
+func TestTimeoutFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"-addr", "127.0.0.1:0", "-backend", "std", "-read-header-timeout", "0", "-idle-timeout", "0", "-read-timeout", "3s", "-write-timeout", "4s"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, cfg)
+	s := ts.http
+	if s.ReadHeaderTimeout >= 0 || s.IdleTimeout >= 0 || s.ReadTimeout != 3*time.Second || s.WriteTimeout != 4*time.Second {
+		t.Errorf("header %v, idle %v, read %v, write %v", s.ReadHeaderTimeout, s.IdleTimeout, s.ReadTimeout, s.WriteTimeout)
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+)
+
+// newStatic serves the files under dir through an os.Root, so that
+// neither a symlink nor ".." leads out of dir. Unless dotfiles is set, a
+// path with a segment starting with '.' (.git/, .env) is 404 and
+// directory listings leave such names out. The caller closes the root.
+func newStatic(dir string, dotfiles bool) (http.Handler, *os.Root, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return http.FileServerFS(staticFS{root.FS(), dotfiles}), root, nil
+}
+
+// staticFS is the file system /static/ serves.
+type staticFS struct {
+	root     fs.FS // an os.Root's: no name resolves outside it
+	dotfiles bool
+}
+
+func (s staticFS) Open(name string) (fs.File, error) {
+	if !s.dotfiles && isDotPath(name) {
+		return nil, notExist(name)
+	}
+	f, err := s.root.Open(name)
+	if err != nil {
+		// A symlink out of the root fails with "path escapes from
+		// parent", which FileServer would answer with a 500: answer it,
+		// and any other failure but a permission one, as a missing file.
+		if !errors.Is(err, fs.ErrPermission) {
+			err = notExist(name)
+		}
+		return nil, err
+	}
+	if s.dotfiles {
+		return f, nil
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		if d, ok := f.(fs.ReadDirFile); ok {
+			return dotlessDir{d}, nil
+		}
+	}
+	return f, nil
+}
+
+// isDotPath reports whether a segment of the fs.ValidPath name starts
+// with '.' ("." alone is the root).
+func isDotPath(name string) bool {
+	return name != "." && (strings.HasPrefix(name, ".") || strings.Contains(name, "/."))
+}
+
+func notExist(name string) error {
+	return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+// dotlessDir is a directory whose listing leaves out dotfiles.
+type dotlessDir struct{ fs.ReadDirFile }
+
+func (d dotlessDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	for {
+		ents, err := d.ReadDirFile.ReadDir(n)
+		ents = slices.DeleteFunc(ents, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), ".") })
+		// With n > 0, an empty batch must come with an error: read on
+		// past a batch that held only dotfiles.
+		if len(ents) > 0 || err != nil || n <= 0 {
+			return ents, err
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/ringnet/ringnet/internal/backendtest"
+)
+
+// staticTree makes a directory to serve, in a parent holding a secret:
+//
+//	parent/secret.txt        SECRET, outside the served directory
+//	parent/www/a.txt         a file
+//	parent/www/inner -> a.txt               a symlink that stays inside
+//	parent/www/out -> ../secret.txt         symlinks out, relative,
+//	parent/www/abs -> parent/secret.txt     absolute,
+//	parent/www/up -> ..                     and to the parent directory
+//	parent/www/.env, .git/config, sub/.hidden   dotfiles (DOT)
+//	parent/www/sub/b.txt
+//
+// Without links, the symlinks are left out.
+func staticTree(t *testing.T, links bool) (dir string) {
+	t.Helper()
+	parent := t.TempDir()
+	dir = filepath.Join(parent, "www")
+	files := map[string]string{
+		"secret.txt":           "SECRET\n",
+		"www/a.txt":            "static file\n",
+		"www/.env":             "DOT env\n",
+		"www/.git/config":      "DOT git\n",
+		"www/sub/.hidden":      "DOT hidden\n",
+		"www/sub/b.txt":        "b\n",
+		"www/sub/.dir/c.txt":   "DOT c\n",
+		"www/.dotdir/seen.txt": "DOT seen\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(parent, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !links {
+		return dir
+	}
+	for link, target := range map[string]string{
+		"inner": "a.txt",
+		"out":   "../secret.txt",
+		"abs":   filepath.Join(parent, "secret.txt"),
+		"up":    "..",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// /static/ serves -dir and nothing beyond it: no files without -dir, no
+// dotfiles without -dotfiles, no way out by symlink or "..".
+func TestStatic(t *testing.T) {
+	dir := staticTree(t, true)
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		type want struct {
+			status int    // 0: anything but 200
+			body   string // must be contained
+		}
+		check := func(t *testing.T, cfg config, cases map[string]want) {
+			t.Helper()
+			addr := startServer(t, cfg).ln.Addr().String()
+			for target, w := range cases {
+				status, body := rawGet(t, addr, target)
+				switch {
+				case strings.Contains(body, "SECRET"):
+					t.Errorf("GET %s: %d, the secret outside -dir:\n%s", target, status, body)
+				case w.status == 0 && status == 200, w.status != 0 && status != w.status:
+					t.Errorf("GET %s: %d, want %d:\n%s", target, status, w.status, body)
+				case !strings.Contains(body, w.body):
+					t.Errorf("GET %s: body %q lacks %q", target, body, w.body)
+				}
+			}
+		}
+
+		t.Run("no dir", func(t *testing.T) {
+			check(t, testConfig(b), map[string]want{
+				"/static/":      {404, ""},
+				"/static/a.txt": {404, ""},
+			})
+		})
+
+		cfg := testConfig(b)
+		cfg.dir = dir
+		escapes := map[string]want{
+			"/static/out":                  {404, ""},
+			"/static/abs":                  {404, ""},
+			"/static/up/secret.txt":        {404, ""},
+			"/static/../secret.txt":        {}, // cleaned and redirected out of /static/
+			"/static/..%2fsecret.txt":      {404, ""},
+			"/static/%2e%2e/secret.txt":    {},
+			"/static/sub/../../secret.txt": {},
+		}
+		t.Run("files", func(t *testing.T) {
+			cases := map[string]want{
+				"/static/a.txt":          {200, "static file"},
+				"/static/inner":          {200, "static file"},
+				"/static/sub/b.txt":      {200, "b"},
+				"/static/.env":           {404, ""},
+				"/static/.git/config":    {404, ""},
+				"/static/.git/":          {404, ""},
+				"/static/sub/.hidden":    {404, ""},
+				"/static/sub/.dir/c.txt": {404, ""},
+				"/static/%2eenv":         {404, ""},
+			}
+			for target, w := range escapes {
+				cases[target] = w
+			}
+			check(t, cfg, cases)
+		})
+		t.Run("listings hide dotfiles", func(t *testing.T) {
+			addr := startServer(t, cfg).ln.Addr().String()
+			for target, want := range map[string]string{"/static/": "a.txt", "/static/sub/": "b.txt"} {
+				status, body := rawGet(t, addr, target)
+				if status != 200 || !strings.Contains(body, want) || strings.Contains(body, `href=".`) {
+					t.Errorf("GET %s: %d\n%s", target, status, body)
+				}
+			}
+		})
+		t.Run("dotfiles", func(t *testing.T) {
+			cfg := cfg
+			cfg.dotfiles = true
+			cases := map[string]want{
+				"/static/.env":           {200, "DOT env"},
+				"/static/.git/config":    {200, "DOT git"},
+				"/static/sub/.dir/c.txt": {200, "DOT c"},
+			}
+			for target, w := range escapes {
+				cases[target] = w
+			}
+			check(t, cfg, cases)
+		})
+	})
+}
+
+// staticFS is a file system by fs.FS's rules, dotfiles hidden or not.
+func TestStaticFS(t *testing.T) {
+	dir := staticTree(t, false)
+	for _, dotfiles := range []bool{false, true} {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		expected := []string{"a.txt", "sub/b.txt"}
+		if dotfiles {
+			expected = append(expected, ".env", ".git/config", "sub/.hidden", "sub/.dir/c.txt", ".dotdir/seen.txt")
+		}
+		if err := fstest.TestFS(staticFS{root.FS(), dotfiles}, expected...); err != nil {
+			t.Errorf("dotfiles=%v: %v", dotfiles, err)
+		}
+	}
+}
