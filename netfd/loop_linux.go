@@ -78,6 +78,12 @@ type loop struct {
 // NewLoops starts the loops. On io_uring each loop owns its ring from a
 // locked OS thread (docs/design.md has the measurements).
 func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
+	return newLoops(cfg, h, nil)
+}
+
+// newLoops is NewLoops with io_uring rings sized by ucfg (nil: the
+// defaults); tests shrink them.
+func newLoops(cfg LoopConfig, h LoopHandler, ucfg *uringLoopConfig) (*Loops, error) {
 	b, _, err := resolve(cfg.Backend)
 	if err != nil {
 		return nil, err
@@ -86,7 +92,7 @@ func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, listeners: map[net.Listener]struct{}{}}
+	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, uringCfg: ucfg, listeners: map[net.Listener]struct{}{}}
 	if g.maxQueued <= 0 {
 		g.maxQueued = 1 << 20
 	}
