@@ -2,13 +2,15 @@
 
 package netfd
 
+import "github.com/ringnet/ringnet/ring"
+
 // NewLoopsSmallRing is NewLoops whose io_uring loops have an sq-entry SQ,
 // a cq-entry CQ and bufs provided buffers of bufSize bytes, to run out of
 // buffers and overflow the CQ on purpose.
 func NewLoopsSmallRing(cfg LoopConfig, h LoopHandler, sq, cq uint32, bufs, bufSize int) (*Loops, error) {
-	u := uringLoopDefaults
-	u.sq, u.cq, u.bufs, u.bufSize = sq, cq, bufs, bufSize
-	return newLoops(cfg, h, &u)
+	t := loopDefaults
+	t.uring.sq, t.uring.cq, t.uring.bufs, t.uring.bufSize = sq, cq, bufs, bufSize
+	return newLoops(cfg, h, t)
 }
 
 // RingStats returns, once the Loops is closed, how many recvs ended
@@ -22,4 +24,30 @@ func (g *Loops) RingStats() (enobufs, overflows int) {
 		}
 	}
 	return enobufs, overflows
+}
+
+// LoopVariants are the loop designs docs/design.md compares, by name; the
+// first of each backend is the default.
+var LoopVariants = map[string]func(cfg LoopConfig, h LoopHandler) (*Loops, error){
+	"epoll":           variant(Epoll, func(t *loopTuning) {}),
+	"epoll-locked":    variant(Epoll, func(t *loopTuning) { t.epollLock = true }),
+	"uring":           variant(Uring, func(t *loopTuning) {}),
+	"uring-noregring": variant(Uring, func(t *loopTuning) { t.uring.regRing = false }),
+	"uring-coop-unlocked": variant(Uring, func(t *loopTuning) {
+		t.uring.flags = ring.SetupCoopTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
+		t.uring.lock = false
+		t.uring.regRing = false // a registered ring fd belongs to one thread
+	}),
+	"uring-coop-locked": variant(Uring, func(t *loopTuning) {
+		t.uring.flags = ring.SetupCoopTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
+	}),
+}
+
+func variant(b Backend, f func(*loopTuning)) func(LoopConfig, LoopHandler) (*Loops, error) {
+	return func(cfg LoopConfig, h LoopHandler) (*Loops, error) {
+		t := loopDefaults
+		f(&t)
+		cfg.Backend = b
+		return newLoops(cfg, h, t)
+	}
 }

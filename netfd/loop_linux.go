@@ -24,7 +24,7 @@ type Loops struct {
 	maxQueued int
 	loops     []*loop
 	next      atomic.Uint32    // round-robin choice of a loop for a new connection
-	uringCfg  *uringLoopConfig // tests: a smaller ring (export_test.go)
+	tuning    loopTuning
 
 	mu        sync.Mutex // guards closed and listeners
 	closed    bool
@@ -78,12 +78,20 @@ type loop struct {
 // NewLoops starts the loops. On io_uring each loop owns its ring from a
 // locked OS thread (docs/design.md has the measurements).
 func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
-	return newLoops(cfg, h, nil)
+	return newLoops(cfg, h, loopDefaults)
 }
 
-// newLoops is NewLoops with io_uring rings sized by ucfg (nil: the
-// defaults); tests shrink them.
-func newLoops(cfg LoopConfig, h LoopHandler, ucfg *uringLoopConfig) (*Loops, error) {
+// loopTuning holds the choices docs/design.md measured for the loops: the
+// defaults are the ones that won; tests and benchmarks try the others.
+type loopTuning struct {
+	uring     uringLoopConfig
+	epollLock bool // LockOSThread the epoll loop goroutine
+}
+
+var loopDefaults = loopTuning{uring: uringLoopDefaults}
+
+// newLoops is NewLoops with the given tuning.
+func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) {
 	b, _, err := resolve(cfg.Backend)
 	if err != nil {
 		return nil, err
@@ -92,7 +100,7 @@ func newLoops(cfg LoopConfig, h LoopHandler, ucfg *uringLoopConfig) (*Loops, err
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, uringCfg: ucfg, listeners: map[net.Listener]struct{}{}}
+	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, tuning: tuning, listeners: map[net.Listener]struct{}{}}
 	if g.maxQueued <= 0 {
 		g.maxQueued = 1 << 20
 	}
@@ -706,10 +714,7 @@ func (bp *bufPool) put(b []byte) {
 func newLoopKernel(l *loop) (loopKernel, bool, error) {
 	switch l.g.backend {
 	case Uring:
-		cfg := uringLoopDefaults
-		if l.g.uringCfg != nil {
-			cfg = *l.g.uringCfg
-		}
+		cfg := l.g.tuning.uring
 		if cfg.lock {
 			runtime.LockOSThread() // before the ring exists: SINGLE_ISSUER binds it to this thread
 		}
@@ -719,9 +724,12 @@ func newLoopKernel(l *loop) (loopKernel, bool, error) {
 		}
 		return k, cfg.lock, nil
 	}
+	if l.g.tuning.epollLock {
+		runtime.LockOSThread()
+	}
 	k, err := newEpollLoop(l)
 	if err != nil {
-		return nil, false, err
+		return nil, l.g.tuning.epollLock, err
 	}
-	return k, false, nil
+	return k, l.g.tuning.epollLock, nil
 }

@@ -48,13 +48,14 @@ type uringLoopConfig struct {
 	bufs    int // provided buffers (a power of two)
 	bufSize int
 	lock    bool // LockOSThread the loop goroutine
+	regRing bool // IORING_REGISTER_RING_FDS: enter by registered index
 }
 
 var uringLoopDefaults = uringLoopConfig{
 	flags: ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll,
 	sq:    1024, cq: 16384,
 	bufs: 1024, bufSize: 8 << 10,
-	lock: true,
+	lock: true, regRing: true,
 }
 
 // user_data of the loop's SQEs: the op kind in the top byte, then the
@@ -89,8 +90,10 @@ func (u *uringLoop) init() error {
 	if err := probeOps(u.r); err != nil {
 		return err
 	}
-	if err := u.r.RegisterRingFd(); err != nil {
-		return err
+	if u.cfg.regRing {
+		if err := u.r.RegisterRingFd(); err != nil {
+			return err
+		}
 	}
 	br, err := u.r.SetupBufRing(uint32(u.cfg.bufs), loopBgid)
 	if err != nil {
