@@ -23,7 +23,7 @@ type Loops struct {
 	h         LoopHandler
 	maxQueued int
 	loops     []*loop
-	next      atomic.Uint32    // round-robin choice of a loop for a new connection
+	next      atomic.Uint32 // round-robin choice of a loop for a new connection
 	tuning    loopTuning
 
 	mu        sync.Mutex // guards closed and listeners
