@@ -28,7 +28,7 @@ import (
 // The goroutine that just ran io_uring_enter also drains the CQ, so ops that
 // completed inside that enter (sends, mostly) need no wake-up at all.
 //
-// Reads (uringops_linux.go): a recv polls first when the kernel said the
+// Reads (driver_uring_ops_linux.go): a recv polls first when the kernel said the
 // socket was left empty, and is a plain recv(2) when it said data is still
 // queued.
 //
