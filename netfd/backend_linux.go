@@ -26,9 +26,11 @@ import "golang.org/x/sys/unix"
 //		lock held.
 //
 //	write(fd *netFD, p []byte) (int, error)
-//		Writes p, blocking until all of it was accepted by the kernel or an
-//		error occurs; returns how much was written. Called with the write
-//		lock held.
+//		Writes some of p, len(p) > 0, blocking until the kernel accepted at
+//		least one byte or an error occurs; returns how much was written.
+//		(0, nil) means the kernel took nothing and will not. The netFD
+//		calls it until all of p is written. Called with the write lock
+//		held.
 //
 //	accept(fd *netFD) (int, unix.Sockaddr, error)
 //		Accepts one connection as a non-blocking, close-on-exec descriptor.

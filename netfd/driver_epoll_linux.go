@@ -262,122 +262,66 @@ func (d *epollDriver) wait(fd *netFD, mode int) error {
 	return fd.pd.w.park(fd, &fd.wdl)
 }
 
-func (d *epollDriver) read(fd *netFD, p []byte) (int, error) {
-	if fd.rdrained {
-		// The last read emptied the socket and no edge has been consumed
-		// since: skip the read that would return EAGAIN.
-		fd.rdrained = false
-		if err := fd.pd.r.park(fd, &fd.rdl); err != nil {
+// do is the epoll driver's one loop, for every op: try attempt (an op's
+// sys form) and, while it says EAGAIN, park until the next edge and try
+// again. The readiness token is consumed before each attempt, never after
+// EAGAIN, so an edge that arrives during the attempt is not lost.
+// waitFirst parks before the first attempt, when that attempt is known
+// to find nothing.
+func (w *waiter) do(fd *netFD, dl *deadline, waitFirst bool, attempt func() (int, error)) (int, error) {
+	if waitFirst {
+		if err := w.park(fd, dl); err != nil {
 			return 0, err
 		}
 	}
 	for {
-		fd.pd.r.consume()
-		n, err := unix.Read(fd.sysfd, p)
-		switch err {
-		case nil:
-			fd.rdrained = n > 0 && n < len(p) && !fd.pd.hup.Load()
-			return n, nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			if err := fd.pd.r.park(fd, &fd.rdl); err != nil {
-				return 0, err
-			}
-			continue
+		w.consume()
+		n, err := attempt()
+		if err != unix.EAGAIN {
+			return n, err
 		}
-		return 0, os.NewSyscallError("read", err)
+		if err := w.park(fd, dl); err != nil {
+			return 0, err
+		}
 	}
+}
+
+func (d *epollDriver) read(fd *netFD, p []byte) (int, error) {
+	// When the last read emptied the socket and no edge has been consumed
+	// since, wait for one instead of making the read that says EAGAIN.
+	drained := fd.rdrained
+	fd.rdrained = false
+	n, err := fd.pd.r.do(fd, &fd.rdl, drained, func() (int, error) { return recvOp.sys(fd.sysfd, p) })
+	if err != nil {
+		return 0, err
+	}
+	fd.rdrained = n > 0 && n < len(p) && !fd.pd.hup.Load()
+	return n, nil
 }
 
 func (d *epollDriver) write(fd *netFD, p []byte) (int, error) {
-	var nn int
-	for {
-		max := len(p)
-		if max-nn > maxRW {
-			max = nn + maxRW
-		}
-		fd.pd.w.consume()
-		n, err := unix.Write(fd.sysfd, p[nn:max])
-		if n > 0 {
-			nn += n
-		}
-		if nn == len(p) {
-			return nn, nil
-		}
-		switch err {
-		case nil:
-			if n == 0 {
-				return nn, errUnexpectedEOF
-			}
-		case unix.EINTR:
-		case unix.EAGAIN:
-			if err := fd.pd.w.park(fd, &fd.wdl); err != nil {
-				return nn, err
-			}
-		default:
-			return nn, os.NewSyscallError("write", err)
-		}
-	}
+	return fd.pd.w.do(fd, &fd.wdl, false, func() (int, error) { return sendOp.sys(fd.sysfd, p) })
 }
 
 func (d *epollDriver) accept(fd *netFD) (int, unix.Sockaddr, error) {
-	for {
-		fd.pd.r.consume()
-		nfd, sa, err := unix.Accept4(fd.sysfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		switch err {
-		case nil:
-			return nfd, sa, nil
-		case unix.EINTR, unix.ECONNABORTED:
-			continue // the peer went away before we took it: next one
-		case unix.EAGAIN:
-			if err := fd.pd.r.park(fd, &fd.rdl); err != nil {
-				return -1, nil, err
-			}
-			continue
-		}
-		return -1, nil, os.NewSyscallError("accept4", err)
+	var sa unix.Sockaddr
+	nfd, err := fd.pd.r.do(fd, &fd.rdl, false, func() (nfd int, err error) {
+		nfd, sa, err = acceptOp.sys(fd.sysfd)
+		return nfd, err
+	})
+	if err != nil {
+		return -1, nil, err
 	}
+	return nfd, sa, nil
 }
 
 func (d *epollDriver) connect(fd *netFD, sa unix.Sockaddr) error {
-	switch err := unix.Connect(fd.sysfd, sa); err {
-	case nil, unix.EISCONN:
-		return nil
-	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-	default:
-		return os.NewSyscallError("connect", err)
+	if err := connectOp.sys(fd.sysfd, sa); err != unix.EAGAIN {
+		return err
 	}
-	for {
-		if err := fd.pd.w.park(fd, &fd.wdl); err != nil {
-			return err
-		}
-		if done, err := connectResult(fd.sysfd); done {
-			return err
-		}
-	}
-}
-
-// connectResult reads SO_ERROR after a non-blocking connect became writable.
-// done is false when the wake-up was spurious and the caller should wait on.
-func connectResult(sysfd int) (done bool, err error) {
-	nerr, err := unix.GetsockoptInt(sysfd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return true, os.NewSyscallError("getsockopt", err)
-	}
-	switch e := unix.Errno(nerr); e {
-	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-		return false, nil
-	case unix.EISCONN:
-		return true, nil
-	case 0:
-		if _, err := unix.Getpeername(sysfd); err == nil {
-			return true, nil
-		}
-		return false, nil
-	default:
-		return true, os.NewSyscallError("connect", e)
-	}
+	// In progress: each time fd becomes writable, ask how it went.
+	_, err := fd.pd.w.do(fd, &fd.wdl, true, func() (int, error) { return 0, connectOp.check(fd.sysfd) })
+	return err
 }
 
 func closeErr(err error) error {

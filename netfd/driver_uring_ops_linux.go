@@ -1,7 +1,6 @@
 package netfd
 
 import (
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -77,161 +76,103 @@ func (d *uringDriver) wake(fd *netFD, mode int) {
 	}
 }
 
-// await waits for the CQE of o, which was just committed, and returns its
-// result. A close or deadline that arrived before the op was registered is
-// caught here: the waker saw no op in flight, so cancel it ourselves.
-func (d *uring) await(fd *netFD, o *uop, dl *deadline) int32 {
+// await waits for the CQE of o, which was just committed, and returns it.
+// A close or deadline that arrived before the op was registered is caught
+// here: the waker saw no op in flight, so cancel it ourselves.
+func (d *uring) await(fd *netFD, o *uop, dl *deadline) (res int32, flags uint32) {
 	if interrupted(fd, dl) != nil {
 		d.cancel(o.ud.Load())
 	}
 	<-o.done
-	return o.res
+	return o.res, o.flags
 }
 
-// retry sorts a negative result: for ECANCELED it returns the close or
-// deadline error that caused it, or nil if the deadline moved on since (the
-// caller resubmits); EINTR and EAGAIN also mean resubmit.
-func retry(fd *netFD, dl *deadline, res int32) (again bool, err error) {
-	switch e := unix.Errno(-res); e {
-	case unix.ECANCELED:
+// do is the io_uring driver's one loop, for every op a goroutine waits on:
+// prep fills the SQE (an op's prep form), do submits it on o, waits for
+// its CQE and sorts that with result (the op's result form). A cancel
+// caused by a close or an expired deadline returns that error; one whose
+// deadline has moved on since, and result's EAGAIN, submit again. flags
+// are those of the CQE result accepted.
+func (d *uring) do(fd *netFD, o *uop, dl *deadline, prep func(*ring.SQE), result func(res int32, flags uint32) (int, error)) (n int, flags uint32, err error) {
+	for {
 		if err := interrupted(fd, dl); err != nil {
-			return false, err
+			return 0, 0, err
 		}
-		return true, nil
-	case unix.EINTR, unix.EAGAIN:
-		return true, nil
+		prep(d.start(o))
+		d.commit()
+		res, flags := d.await(fd, o, dl)
+		n, err := result(res, flags)
+		switch err {
+		case unix.ECANCELED:
+			if err := interrupted(fd, dl); err != nil {
+				return 0, 0, err
+			}
+			continue
+		case unix.EAGAIN:
+			continue
+		}
+		return n, flags, err
 	}
-	return false, unix.Errno(-res)
 }
 
 func (d *uringDriver) read(fd *netFD, p []byte) (int, error) {
-	u := fd.u.ring
-	o := &fd.u.r
 	if fd.u.nonempty {
-		// The kernel said data is waiting: a plain recv finds it at once,
+		// The kernel said data is waiting: a plain read finds it at once,
 		// without an SQE, a CQE and a wake-up.
 		fd.u.nonempty = false
-		n, err := unix.Read(fd.sysfd, p)
+		n, err := recvOp.sys(fd.sysfd, p)
 		switch err {
 		case nil:
 			fd.u.nonempty = n == len(p) // there may be more
 			fd.rdrained = n < len(p)
 			return n, nil
-		case unix.EAGAIN, unix.EINTR:
+		case unix.EAGAIN: // gone after all: wait on the ring
 		default:
-			return 0, os.NewSyscallError("read", err)
-		}
-	}
-	for {
-		if err := interrupted(fd, &fd.rdl); err != nil {
 			return 0, err
 		}
-		o.buf = p
-		sqe := u.start(o)
-		sqe.PrepRecv(fd.sysfd, p, 0)
-		if fd.rdrained && !u.noPollFirst {
-			// The last recv emptied the socket: skip the attempt that would
-			// find nothing and go straight to waiting for data.
-			sqe.IoPrio |= ring.RecvsendPollFirst
-		}
-		u.commit()
-		res := u.await(fd, o, &fd.rdl)
-		o.buf = nil
-		if res >= 0 {
-			// The kernel says whether data is left (TCP reports it; where
-			// it does not, polling first only costs the poll's arming).
-			fd.u.nonempty = o.flags&ring.CQEFSockNonempty != 0
-			fd.rdrained = res > 0 && !fd.u.nonempty
-			return int(res), nil
-		}
-		if again, err := retry(fd, &fd.rdl, res); !again {
-			return 0, syscallErr("read", err)
-		}
 	}
+	u, o := fd.u.ring, &fd.u.r
+	// When the last recv emptied the socket, poll first: skip the attempt
+	// that would find nothing and wait for data at once.
+	pollFirst := fd.rdrained && !u.noPollFirst
+	o.buf = p
+	n, flags, err := u.do(fd, o, &fd.rdl, func(sqe *ring.SQE) { recvOp.prep(sqe, fd.sysfd, p, pollFirst) }, recvOp.result)
+	o.buf = nil
+	if err != nil {
+		return 0, err
+	}
+	// The kernel says whether data is left (TCP reports it; where it does
+	// not, polling first only costs the poll's arming).
+	fd.u.nonempty = flags&ring.CQEFSockNonempty != 0
+	fd.rdrained = n > 0 && !fd.u.nonempty
+	return n, nil
 }
 
 func (d *uringDriver) write(fd *netFD, p []byte) (int, error) {
-	u := fd.u.ring
 	o := &fd.u.w
-	var nn int
-	for nn < len(p) {
-		if err := interrupted(fd, &fd.wdl); err != nil {
-			return nn, err
-		}
-		chunk := p[nn:min(len(p), nn+maxRW)]
-		o.buf = chunk
-		sqe := u.start(o)
-		sqe.PrepSend(fd.sysfd, chunk, unix.MSG_NOSIGNAL)
-		u.commit()
-		res := u.await(fd, o, &fd.wdl)
-		o.buf = nil
-		if res > 0 {
-			nn += int(res)
-			continue
-		}
-		if res == 0 {
-			return nn, errUnexpectedEOF
-		}
-		if again, err := retry(fd, &fd.wdl, res); !again {
-			return nn, syscallErr("write", err)
-		}
-	}
-	return nn, nil
+	o.buf = p
+	n, _, err := fd.u.ring.do(fd, o, &fd.wdl, func(sqe *ring.SQE) { sendOp.prep(sqe, fd.sysfd, p) }, sendOp.result)
+	o.buf = nil
+	return n, err
 }
 
 func (d *uringDriver) connect(fd *netFD, sa unix.Sockaddr) error {
-	u := fd.u.ring
 	o := &fd.u.w
 	n, err := ring.RawSockaddr(sa, &o.sa)
 	if err != nil {
 		return err
 	}
-	for {
-		if err := interrupted(fd, &fd.wdl); err != nil {
-			return err
-		}
-		sqe := u.start(o)
-		sqe.PrepConnect(fd.sysfd, &o.sa, n)
-		u.commit()
-		res := u.await(fd, o, &fd.wdl)
-		switch e := unix.Errno(-res); {
-		case res == 0, e == unix.EISCONN:
-			return nil
-		case e == unix.EALREADY, e == unix.EINPROGRESS:
-			// A cancelled connect leaves the handshake running; a new
-			// connect reports its state.
-			if err := interrupted(fd, &fd.wdl); err != nil {
-				return err
-			}
-			continue
-		}
-		if again, err := retry(fd, &fd.wdl, res); !again {
-			return syscallErr("connect", err)
-		}
-	}
+	_, _, err = fd.u.ring.do(fd, o, &fd.wdl, func(sqe *ring.SQE) { connectOp.prep(sqe, fd.sysfd, &o.sa, n) }, connectOp.result)
+	return err
 }
 
 func (d *uringDriver) wait(fd *netFD, mode int) error {
-	u := fd.u.ring
-	o, dl, mask := &fd.u.r, &fd.rdl, uint32(unix.POLLIN|unix.POLLRDHUP)
+	o, dl := &fd.u.r, &fd.rdl
 	if mode == 'w' {
-		o, dl, mask = &fd.u.w, &fd.wdl, unix.POLLOUT
+		o, dl = &fd.u.w, &fd.wdl
 	}
-	for {
-		if err := interrupted(fd, dl); err != nil {
-			return err
-		}
-		sqe := u.start(o)
-		sqe.PrepPollAdd(fd.sysfd, mask)
-		u.commit()
-		res := u.await(fd, o, dl)
-		if res >= 0 {
-			return nil
-		}
-		if again, err := retry(fd, dl, res); !again {
-			return syscallErr("poll", err)
-		}
-	}
+	_, _, err := fd.u.ring.do(fd, o, dl, func(sqe *ring.SQE) { pollOp.prep(sqe, fd.sysfd, mode) }, pollOp.result)
+	return err
 }
 
 // accept takes a connection from the listener's multishot accept, arming it
@@ -255,7 +196,7 @@ func (d *uringDriver) accept(fd *netFD) (int, unix.Sockaddr, error) {
 		if err := a.err; err != nil {
 			a.err = nil
 			a.mu.Unlock()
-			return -1, nil, syscallErr("accept4", err)
+			return -1, nil, err
 		}
 		arm := !a.armed && !fd.closing()
 		if arm {
@@ -264,8 +205,7 @@ func (d *uringDriver) accept(fd *netFD) (int, unix.Sockaddr, error) {
 		}
 		a.mu.Unlock()
 		if arm { // outside a.mu: commit may run the completion handler
-			sqe := u.start(&a.op)
-			sqe.PrepMultishotAccept(fd.sysfd, nil, nil, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			acceptOp.prep(u.start(&a.op), fd.sysfd)
 			u.commit()
 		}
 		if err := a.w.park(fd, &fd.rdl); err != nil {
@@ -283,21 +223,22 @@ func (d *uring) acceptQueue(fd *netFD) *acceptQueue {
 	}
 	a := &acceptQueue{}
 	a.w.ch = make(chan struct{}, 1)
-	a.op.multishot = func(res int32, flags uint32, more bool) { d.accepted(fd, a, res, more) }
+	a.op.multishot = func(res int32, flags uint32, more bool) { d.accepted(a, res, more) }
 	d.register(&a.op)
 	fd.u.acc.Store(a)
 	return a
 }
 
 // accepted runs on the reaper for each CQE of the multishot accept.
-func (d *uring) accepted(fd *netFD, a *acceptQueue, res int32, more bool) {
+func (d *uring) accepted(a *acceptQueue, res int32, more bool) {
+	nfd, err := acceptOp.result(res, 0)
 	a.mu.Lock()
-	switch e := unix.Errno(-res); {
-	case res >= 0:
-		a.fds = append(a.fds, int(res))
-	case e == unix.ECANCELED, e == unix.ECONNABORTED, e == unix.EINTR, e == unix.EAGAIN:
+	switch err {
+	case nil:
+		a.fds = append(a.fds, nfd)
+	case unix.EAGAIN, unix.ECANCELED:
 	default:
-		a.err = e
+		a.err = err
 	}
 	if !more {
 		a.armed = false
@@ -305,11 +246,4 @@ func (d *uring) accepted(fd *netFD, a *acceptQueue, res int32, more bool) {
 	}
 	a.mu.Unlock()
 	a.w.notify(true)
-}
-
-func syscallErr(name string, err error) error {
-	if e, ok := err.(unix.Errno); ok {
-		return os.NewSyscallError(name, e)
-	}
-	return err
 }

@@ -3,7 +3,6 @@ package netfd
 import (
 	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -226,18 +225,21 @@ func (fd *netFD) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		// Like internal/poll, make the call anyway: it reports EPIPE after
 		// CloseWrite. An empty write never blocks, so no driver is needed.
-		for {
-			_, err := unix.Write(fd.sysfd, p)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				return 0, os.NewSyscallError("write", err)
-			}
-			return 0, nil
+		_, err := sendOp.sys(fd.sysfd, p)
+		return 0, err
+	}
+	var nn int
+	for nn < len(p) {
+		n, err := fd.drv.write(fd, p[nn:min(len(p), nn+maxRW)])
+		nn += n
+		if err != nil {
+			return nn, err
+		}
+		if n == 0 {
+			return nn, errUnexpectedEOF
 		}
 	}
-	return fd.drv.write(fd, p)
+	return nn, nil
 }
 
 // Accept returns the next connection as a non-blocking descriptor and the
