@@ -16,10 +16,10 @@ var benchBackends = []backend{
 	{Name: "std"},
 	{Name: "epoll", NB: netfd.Epoll},
 	{Name: "epoll-thread", NB: netfd.EpollThread},
+	{Name: "epoll-spin", NB: netfd.EpollSpin},
 	{Name: "uring", NB: netfd.Uring},
 	{Name: "uring-perp", NB: netfd.UringPerP},
 	{Name: "uring-nocoop", NB: netfd.UringNoCoop},
-	{Name: "uring-entereach", NB: netfd.UringEnterEach},
 	{Name: "uring-nopollfirst", NB: netfd.UringNoPollFirst},
 }
 

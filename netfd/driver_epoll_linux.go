@@ -2,9 +2,9 @@ package netfd
 
 import (
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/ringnet/ringnet/epoll"
 	"golang.org/x/sys/unix"
@@ -117,88 +117,48 @@ type epollDriver struct {
 	table slotTable[netFD]
 	gen   atomic.Uint32
 	file  *os.File // the epoll fd as the runtime poller sees it; keeps it open
-	spin  int      // rounds of Gosched + epoll_wait(0) before parking
 }
 
-var (
-	defaultEpoll = sync.OnceValues(func() (*epollDriver, error) {
-		return newEpollDriver(pollerRuntime)
-	})
-	epollThread = sync.OnceValues(func() (*epollDriver, error) {
-		return newEpollDriver(pollerThread)
-	})
-)
+var defaultEpoll = sync.OnceValues(newEpollDriver)
 
-// How the poller goroutine waits; see docs/design.md.
-const (
-	pollerRuntime = iota // through the Go runtime's netpoller
-	pollerThread         // blocking epoll_wait on a locked OS thread
-)
-
-// spinRounds is how many rounds of Gosched + epoll_wait(0) the poller makes
-// before it parks; see docs/design.md.
-var spinRounds = 0
-
-func newEpollDriver(mode int) (*epollDriver, error) {
+// newEpollDriver creates the epoll instance and starts its poller, which
+// waits for the epoll fd through the runtime poller. (A poller blocking in
+// epoll_wait on a locked OS thread, and one spinning before it parks, were
+// measured and dropped: docs/design.md; export_test.go keeps both as test
+// backends.)
+func newEpollDriver() (*epollDriver, error) {
 	p, err := epoll.New()
 	if err != nil {
 		return nil, err
 	}
-	d := &epollDriver{p: p, spin: spinRounds}
-	switch mode {
-	case pollerThread:
-		go d.runThread()
-	default:
-		if err := unix.SetNonblock(p.Fd(), true); err != nil {
-			p.Close()
-			return nil, os.NewSyscallError("fcntl", err)
-		}
-		d.file = os.NewFile(uintptr(p.Fd()), "epoll")
-		rc, err := d.file.SyscallConn()
-		if err != nil {
-			p.Close()
-			return nil, err
-		}
-		go d.runNested(rc)
+	if err := unix.SetNonblock(p.Fd(), true); err != nil {
+		p.Close()
+		return nil, os.NewSyscallError("fcntl", err)
 	}
+	d := &epollDriver{p: p, file: os.NewFile(uintptr(p.Fd()), "epoll")}
+	rc, err := d.file.SyscallConn()
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	go d.runNested(rc)
 	return d, nil
 }
 
 // runNested drains the epoll fd without blocking and lets the runtime poller
 // park this goroutine until the epoll fd becomes readable again.
-func (d *epollDriver) runNested(rc interface {
-	Read(func(uintptr) bool) error
-}) {
+func (d *epollDriver) runNested(rc syscall.RawConn) {
 	events := make([]epoll.Event, 256)
 	for {
 		rc.Read(func(uintptr) bool {
-			idle := 0
 			for {
 				n, _ := d.p.Wait(events, 0)
 				d.dispatch(events[:n])
-				if n == len(events) {
-					continue
-				}
-				if n > 0 {
-					idle = 0
-				}
-				if idle >= d.spin {
+				if n < len(events) {
 					return false
 				}
-				idle++
-				runtime.Gosched()
 			}
 		})
-	}
-}
-
-// runThread blocks in epoll_wait on a locked OS thread.
-func (d *epollDriver) runThread() {
-	runtime.LockOSThread()
-	events := make([]epoll.Event, 256)
-	for {
-		n, _ := d.p.Wait(events, -1)
-		d.dispatch(events[:n])
 	}
 }
 

@@ -34,14 +34,13 @@ import (
 //
 // docs/design.md has the measurements behind both choices.
 type uringDriver struct {
-	shards []*uring
-	next   atomic.Uint32 // round-robin choice of a shard for a new netFD
+	ring *uring
 }
 
-// A uring is one ring with its submission queue and reaper. The driver can
-// spread FDs over several (one per P), but one ring per process measured
-// better: batches stay large and the submitter that enters the kernel
-// reaps the completions its enter produced (docs/design.md).
+// A uring is one ring with its submission queue and reaper. One ring
+// serves the whole process: a ring per P was measured and dropped
+// (batches shrink; docs/design.md), and export_test.go keeps it as a test
+// backend.
 type uring struct {
 	r *ring.Ring
 
@@ -55,12 +54,6 @@ type uring struct {
 	efd  *os.File   // the eventfd registered with r, as the runtime poller sees it
 	cqmu sync.Mutex // guards the CQ side of r and cqes
 	cqes []*ring.CQE
-
-	// enterEach makes every submitter enter the kernel itself, under sqmu:
-	// the design that single-flusher batching replaced (docs/design.md).
-	enterEach bool
-	// noPollFirst turns off IORING_RECVSEND_POLL_FIRST (for measuring it).
-	noPollFirst bool
 }
 
 // uringEntries is the SQ size; the CQ is larger because every connection can
@@ -91,19 +84,15 @@ var uringOps = []struct {
 }
 
 var defaultUring = sync.OnceValues(func() (*uringDriver, error) {
-	return newUringDriver(uringFlags, 1, uringEntries)
+	return newUringDriver(uringFlags, uringEntries)
 })
 
-func newUringDriver(flags uint32, shards int, sqEntries uint32) (*uringDriver, error) {
-	d := &uringDriver{}
-	for range max(shards, 1) {
-		u, err := newUring(flags, sqEntries)
-		if err != nil {
-			return nil, err // rings already made stay for the process; only a failing machine gets here
-		}
-		d.shards = append(d.shards, u)
+func newUringDriver(flags, sqEntries uint32) (*uringDriver, error) {
+	u, err := newUring(flags, sqEntries)
+	if err != nil {
+		return nil, err
 	}
-	return d, nil
+	return &uringDriver{ring: u}, nil
 }
 
 // errUringSetup explains why io_uring cannot be used here.
@@ -198,16 +187,9 @@ func (d *uring) getSQE() *ring.SQE {
 }
 
 // commit publishes the SQE from getSQE and makes sure it is entered.
+// (Every submitter entering the kernel itself was measured and dropped:
+// docs/design.md.)
 func (d *uring) commit() {
-	if d.enterEach {
-		d.r.Submit()
-		d.sqmu.Unlock()
-		if d.cqmu.TryLock() {
-			d.drain()
-			d.cqmu.Unlock()
-		}
-		return
-	}
 	d.r.FlushSQ()
 	d.queued.Add(1)
 	d.sqmu.Unlock()

@@ -10,7 +10,7 @@ import (
 
 // uringFD is the io_uring driver's per-netFD state.
 type uringFD struct {
-	ring     *uring                      // the shard this netFD's ops go to
+	ring     *uring                      // the ring this netFD's ops go to
 	r, w     uop                         // the read-side and write-side op slots
 	nonempty bool                        // the last recv left data in the socket; guarded by the read lock
 	acc      atomic.Pointer[acceptQueue] // listeners: connections from the multishot accept
@@ -30,11 +30,15 @@ type acceptQueue struct {
 func (d *uringDriver) name() Backend { return Uring }
 
 func (d *uringDriver) open(fd *netFD) error {
-	u := d.shards[d.next.Add(1)%uint32(len(d.shards))]
-	fd.u.ring = u
-	u.register(&fd.u.r)
-	u.register(&fd.u.w)
+	d.ring.open(fd)
 	return nil
+}
+
+// open puts fd's ops on this ring.
+func (d *uring) open(fd *netFD) {
+	fd.u.ring = d
+	d.register(&fd.u.r)
+	d.register(&fd.u.w)
 }
 
 func (d *uringDriver) close(fd *netFD) error {
@@ -134,7 +138,7 @@ func (d *uringDriver) read(fd *netFD, p []byte) (int, error) {
 	u, o := fd.u.ring, &fd.u.r
 	// When the last recv emptied the socket, poll first: skip the attempt
 	// that would find nothing and wait for data at once.
-	pollFirst := fd.rdrained && !u.noPollFirst
+	pollFirst := fd.rdrained
 	o.buf = p
 	n, flags, err := u.do(fd, o, &fd.rdl, func(sqe *ring.SQE) { recvOp.prep(sqe, fd.sysfd, p, pollFirst) }, recvOp.result)
 	o.buf = nil
