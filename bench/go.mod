@@ -10,6 +10,7 @@ require (
 	github.com/panjf2000/gnet/v2 v2.5.7
 	github.com/pawelgaczynski/gain v0.4.0-alpha
 	github.com/valyala/fasthttp v1.74.0
+	golang.org/x/sys v0.49.0
 )
 
 require (
@@ -26,7 +27,6 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.7.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
 
