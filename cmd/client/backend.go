@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -47,9 +48,18 @@ func (b backend) String() string {
 	return b.name + "=" + string(b.nb)
 }
 
-// dialer returns a dial function for connections on b whose bytes are
-// counted in n.
-func (b backend) dialer(n *byteCounter) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// validBackend reports whether name is one -backend accepts.
+func validBackend(name string) bool {
+	switch name {
+	case "auto", "epoll", "uring", "std":
+		return true
+	}
+	return false
+}
+
+// dialer returns a dial function for connections on b whose dials and
+// bytes are counted in n (which may be nil).
+func (b backend) dialer(n *connStats) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	if b.nb == "" {
 		dial = (&net.Dialer{}).DialContext
@@ -62,14 +72,71 @@ func (b backend) dialer(n *byteCounter) func(ctx context.Context, network, addr 
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {
+			n.dialFailures.Add(1)
 			return nil, err
 		}
-		return &countedConn{Conn: c, n: n}, nil
+		n.dials.Add(1)
+		cc := &countedConn{Conn: c, n: n}
+		if !n.track(cc) {
+			c.Close()
+			return nil, net.ErrClosed
+		}
+		return cc, nil
 	}
 }
 
-// A byteCounter adds up the bytes read and written on a run's connections.
-type byteCounter struct{ read, written atomic.Int64 }
+// A connStats counts a run's connections: the dials that succeeded and
+// failed, and the bytes read and written. It also keeps the connections
+// open, for closeAll.
+type connStats struct {
+	dials, dialFailures, read, written atomic.Int64
+
+	mu     sync.Mutex
+	open   map[*countedConn]struct{} // guarded by mu
+	closed bool                      // closeAll was called; guarded by mu
+}
+
+// track adds c to the open connections; it returns false if the run is
+// over, and c must be closed.
+func (n *connStats) track(c *countedConn) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return false
+	}
+	if n.open == nil {
+		n.open = map[*countedConn]struct{}{}
+	}
+	n.open[c] = struct{}{}
+	return true
+}
+
+// closeAll closes every connection still open and, from now on, every one
+// whose dial completes. A run calls it at its end: the Transport dials in
+// the background, and a dial that a waiting request no longer needed
+// lands in the idle pool whenever its handshake is done, which can be
+// after the run has closed the idle connections.
+func (n *connStats) closeAll() {
+	n.mu.Lock()
+	open := n.open
+	n.open, n.closed = nil, true
+	n.mu.Unlock()
+	for c := range open {
+		c.Conn.Close()
+	}
+}
+
+// connTotals is a connStats at one moment.
+type connTotals struct{ dials, dialFailures, read, written int64 }
+
+func (n *connStats) totals() connTotals {
+	return connTotals{n.dials.Load(), n.dialFailures.Load(), n.read.Load(), n.written.Load()}
+}
+
+// sub returns what was counted between o and t.
+func (t connTotals) sub(o connTotals) connTotals {
+	return connTotals{t.dials - o.dials, t.dialFailures - o.dialFailures, t.read - o.read, t.written - o.written}
+}
 
 // A countedConn is a net.Conn that counts its bytes into n. It passes the
 // socket on through syscall.Conn, as the Transport's liveness check of an
@@ -77,7 +144,7 @@ type byteCounter struct{ read, written atomic.Int64 }
 // measured client cheaper than the real one.
 type countedConn struct {
 	net.Conn
-	n *byteCounter
+	n *connStats
 }
 
 func (c *countedConn) Read(p []byte) (int, error) {
@@ -90,6 +157,13 @@ func (c *countedConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	c.n.written.Add(int64(n))
 	return n, err
+}
+
+func (c *countedConn) Close() error {
+	c.n.mu.Lock()
+	delete(c.n.open, c)
+	c.n.mu.Unlock()
+	return c.Conn.Close()
 }
 
 func (c *countedConn) SyscallConn() (syscall.RawConn, error) {

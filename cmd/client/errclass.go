@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"syscall"
 )
@@ -13,24 +16,41 @@ import (
 type errClass int
 
 const (
-	errRefused   errClass = iota // connect refused: nobody listens
-	errReset                     // reset, or closed by the server before the response was complete
-	errTimeout                   // -timeout expired (dial, write or read)
-	errBadStatus                 // a response arrived, but its status was not 2xx
-	errOther                     // anything else: malformed response, no route, ...
+	errRefused     errClass = iota // connect refused: nobody listens
+	errUnreachable                 // no route to the host or network
+	errLocalAddr                   // no local address (port) left to connect from
+	errDNS                         // the host name did not resolve
+	errTLS                         // the TLS handshake failed: certificate, alert, not TLS
+	errReset                       // reset, or closed by the server before the response was complete
+	errTimeout                     // -timeout expired (dial, write or read)
+	errBadStatus                   // a response arrived, but its status was not 2xx
+	errOther                       // anything else: malformed response, ...
 	numErrClasses
 )
 
 // errClassNames are the names of the classes in the text and JSON reports.
-var errClassNames = [numErrClasses]string{"connect_refused", "reset", "timeout", "bad_status", "other"}
+var errClassNames = [numErrClasses]string{
+	"connect_refused", "unreachable", "local_address", "dns", "tls", "reset", "timeout", "bad_status", "other",
+}
 
 // classify returns the class of a failed exchange. It never returns
 // errBadStatus: that is a response, not an error.
 func classify(err error) errClass {
-	var ne net.Error
+	var (
+		dnsErr *net.DNSError
+		ne     net.Error
+	)
 	switch {
+	case errors.As(err, &dnsErr):
+		return errDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return errRefused
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return errUnreachable
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return errLocalAddr
+	case isTLSError(err):
+		return errTLS
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errUnanswered):
 		return errReset
@@ -39,6 +59,36 @@ func classify(err error) errClass {
 		return errTimeout
 	}
 	return errOther
+}
+
+func isTLSError(err error) bool {
+	var (
+		verify  *tls.CertificateVerificationError
+		alert   tls.AlertError
+		record  tls.RecordHeaderError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &record) ||
+		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+}
+
+// isDialError reports whether err is a failure to connect, after which a
+// load worker backs off.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// errorSample is err as a report quotes it: one line, without the
+// http.Client's "Get URL:" prefix, which every sample would share.
+func errorSample(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return firstLine(err)
 }
 
 // errUnanswered stands for a pipelined request that the server closed the

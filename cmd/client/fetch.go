@@ -5,57 +5,87 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
-	"strings"
+	"os"
 )
 
-// fetch makes one request and prints the response body to stdout, after
-// the status line and header fields with -i. It fails with one line on
-// stderr that names the request, the backend and what went wrong.
+// fetch makes one request and writes the response body to stdout, or to
+// -o's file: after the response heads with -i, or the heads alone with
+// -I, as received (wire order, 1xx and, with -L, redirects included).
+// With -v the heads also go to stderr as they pass. It fails with one
+// line on stderr that names the request, the backend and what went wrong,
+// unless -s; with -f a status of 400 or more is such a failure, exit 22.
 func fetch(ctx context.Context, cfg *config, stdout, stderr io.Writer) int {
 	b, err := parseBackend(cfg.backend)
 	if err != nil {
-		fmt.Fprintf(stderr, "client: backend %s: %v\n", cfg.backend, err)
+		cfg.diag(stderr, "client: backend %s: %v", cfg.backend, err)
 		return exitFailed
 	}
-	c := newHTTPClient(b, 1, cfg.timeout, cfg.follow, nil)
+	log := &headLog{}
+	if cfg.verbose {
+		log.verbose = stderr
+	}
+	c := newFetchClient(cfg, b, log)
 	defer c.CloseIdleConnections()
 	resp, err := c.Do(cfg.newRequest(ctx))
 	if err != nil {
-		fmt.Fprintln(stderr, fetchError(cfg, b, err))
-		return exitFailed
+		return fetchFailed(ctx, cfg, b, err, stderr)
 	}
 	defer resp.Body.Close()
-	if cfg.include {
-		if err := writeHead(stdout, resp); err != nil {
-			return exitFailed
-		}
+	if cfg.fail && resp.StatusCode >= 400 {
+		cfg.diag(stderr, "client: %s %s on %s: the server answered %s (-f)", cfg.method, cfg.url, b, resp.Status)
+		return exitHTTPError
 	}
-	if _, err := io.Copy(stdout, resp.Body); err != nil {
-		fmt.Fprintln(stderr, fetchError(cfg, b, err))
-		return exitFailed
+	if err := writeResponse(cfg, log.responseHeads(), resp.Body, stdout); err != nil {
+		return fetchFailed(ctx, cfg, b, err, stderr)
 	}
 	return exitOK
 }
 
-// writeHead writes the status line and header fields as they came, with
-// curl -i's CRLF line ends; the fields are in sorted order, as the parsed
-// header keeps no order.
-func writeHead(w io.Writer, resp *http.Response) error {
-	h := resp.Header
-	if len(resp.TransferEncoding) > 0 && h.Get("Transfer-Encoding") == "" {
-		h = h.Clone()
-		h.Set("Transfer-Encoding", strings.Join(resp.TransferEncoding, ", "))
+// writeResponse writes what fetch prints to stdout or to -o's file, which
+// it creates only now that there is a response to put in it.
+func writeResponse(cfg *config, heads [][]byte, body io.Reader, stdout io.Writer) (err error) {
+	out := stdout
+	if cfg.output != "" {
+		f, err := os.Create(cfg.output)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		out = f
 	}
-	if _, err := fmt.Fprintf(w, "%s %s\r\n", resp.Proto, resp.Status); err != nil {
-		return err
+	if cfg.include || cfg.headOnly {
+		for _, h := range heads {
+			if _, err := out.Write(h); err != nil {
+				return err
+			}
+		}
 	}
-	if err := h.Write(w); err != nil {
-		return err
+	if !cfg.headOnly {
+		_, err = io.Copy(out, body)
 	}
-	_, err := io.WriteString(w, "\r\n")
 	return err
+}
+
+// fetchFailed reports a failed fetch and returns its exit status: 130,
+// silently, if the fetch was interrupted.
+func fetchFailed(ctx context.Context, cfg *config, b backend, err error, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
+	cfg.diag(stderr, "%s", fetchError(cfg, b, err))
+	return exitFailed
+}
+
+// diag prints one diagnostic line on stderr, unless -s.
+func (c *config) diag(stderr io.Writer, format string, args ...any) {
+	if !c.silent {
+		fmt.Fprintf(stderr, format+"\n", args...)
+	}
 }
 
 // fetchError is the one-line message for a failed fetch: the method, the

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,22 +26,36 @@ const (
 
 // A config is one invocation, parsed and checked.
 type config struct {
-	mode     mode
-	backend  string // auto, epoll, uring or std; compare mode runs all but auto
-	method   string
-	url      *url.URL
-	header   http.Header
-	host     string // a -H Host: value, which replaces the URL's host in the request
-	body     []byte
-	include  bool // -i
-	follow   bool // -L
-	timeout  time.Duration
+	mode    mode
+	backend string // auto, epoll, uring or std; compare mode runs all but auto
+	method  string
+	url     *url.URL
+	header  http.Header
+	host    string // a -H Host: value, which replaces the URL's host in the request
+	body    []byte
+	timeout time.Duration
+	tls     *tls.Config // from -k and -cacert; nil: crypto/tls's defaults
+	silent  bool        // -s without -S: no diagnostics on stderr
+
+	// Fetch mode.
+	include  bool   // -i
+	headOnly bool   // -I
+	follow   bool   // -L
+	fail     bool   // -f
+	verbose  bool   // -v
+	output   string // -o; "" for stdout
+
+	// Load and compare mode.
 	conns    int
-	duration time.Duration
+	duration time.Duration // 0: none, the run ends after -n requests
+	requests int64         // -n; 0: no limit
+	warmup   time.Duration
 	pipeline int     // 0: through the Transport
 	rate     float64 // requests/s in total; 0: closed model
+	rounds   int     // -compare: runs per backend, interleaved
 	json     bool
 	htmlFile string
+	hgrmFile string
 
 	progress io.Writer // where the progress line ticks; nil for none
 }
@@ -74,77 +89,64 @@ func (c *config) newRequest(ctx context.Context) *http.Request {
 
 var errHelp = errors.New("help")
 
-const usageText = `Usage:
-  client [flags] URL                              fetch URL and print the body, like curl
-  client -load [-c N] [-d DURATION] [flags] URL     load: throughput, errors, latency
-  client -compare [-c N] [-d DURATION] [flags] URL  the same load on epoll, uring and std
+// rawFlags are the flag values that need checking or combining before
+// they become a config.
+type rawFlags struct {
+	headers            headerFlag
+	dFlag, data        string
+	loadMode, cmpMode  bool
+	silent, showErrors bool
+	insecure           bool
+	caFile             string
+	set                map[string]bool // the flags given
+	positional         []string
+}
 
-Fetch mode prints the response body on stdout; with -i the status line and
-header fields come first, as with curl -i. -d BODY sends a body (POST unless
--X says otherwise). An error is one line on stderr naming the backend.
-
-Load mode runs -c connections for -d and reports requests/s, bytes/s,
-errors by class and latency percentiles (from a log-linear histogram, within
-1% of the true value). Closed model by default: each connection sends its
-next request when the previous response has arrived, and latency runs from
-the send to the last byte of the body. -rate R switches to an open model:
-requests are due at a fixed total rate of R/s spread over the connections,
-and a request sent late because its connection was still waiting for the
-server counts its latency from when it was due, not when it was sent, so a
-server that stalls shows as latency instead of as fewer samples (no
-coordinated omission). -pipeline N writes N requests back to back on each
-connection and then reads the N responses; it runs on raw connections of
-the backend, not through the Transport. A progress line ticks on stderr
-each second when stderr is a terminal.
-
-Compare mode runs the same load once per backend, one after another, and
-prints a markdown table with each backend's ratios to std. Every backend,
-std included, runs ringnet's client Transport; std dials with Go's
-net.Dialer.
-
-In -load and -compare mode -d is the duration; the request body is -data.
-
-Error classes: connect_refused; reset (reset, or closed by the server
-before answering); timeout (-timeout expired); bad_status (a response that
-is not 2xx; these count as requests too); other.
-
-Exit status: 0 on success; 1 when the request failed, or, under load, when
-any request failed (bad_status included) or none completed; 2 for bad flags
-or a bad URL.
-
-Flags:
-`
-
-// parseArgs parses the command line. Flags may come before or after the URL,
-// as with curl. It prints -help to stdout and returns errHelp.
-func parseArgs(args []string, stdout io.Writer) (*config, error) {
-	cfg := &config{header: http.Header{}}
-	fs := flag.NewFlagSet("client", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors come back as one line; -help prints the usage to stdout
-	var (
-		headers           headerFlag
-		dFlag, data       string
-		loadMode, cmpMode bool
-	)
+// defineFlags declares every flag on fs, writing into cfg and raw.
+func defineFlags(fs *flag.FlagSet, cfg *config, raw *rawFlags) {
 	fs.StringVar(&cfg.backend, "backend", "auto", "`backend`: auto, epoll, uring or std (Go's net.Dialer under the same Transport)")
 	fs.StringVar(&cfg.method, "X", "", "request `method` (default GET, or POST with a body)")
-	fs.Var(&headers, "H", "request header `'Key: value'`; repeatable")
-	fs.StringVar(&dFlag, "d", "", "fetch mode: the request body, as -data; -load and -compare: the duration, as -duration")
-	fs.StringVar(&data, "data", "", "request `body`; @FILE reads it from FILE")
-	fs.BoolVar(&cfg.include, "i", false, "fetch: print the status line and header fields before the body")
-	fs.BoolVar(&cfg.follow, "L", false, "fetch: follow redirects")
+	fs.Var(&raw.headers, "H", "request header `'Key: value'`; repeatable")
+	fs.StringVar(&raw.dFlag, "d", "", "fetch mode: the request body, as -data; -load and -compare: the duration, as -duration")
+	fs.StringVar(&raw.data, "data", "", "request `body`; @FILE reads it from FILE")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "limit for each request, from dial to the last byte")
-	fs.BoolVar(&loadMode, "load", false, "load mode")
-	fs.BoolVar(&cmpMode, "compare", false, "compare mode: the load on epoll, uring and std")
+	fs.BoolVar(&raw.insecure, "k", false, "do not verify the server's TLS certificate")
+	fs.StringVar(&raw.caFile, "cacert", "", "trust the CA certificates in this PEM `file` (also --cacert)")
+	fs.BoolVar(&raw.silent, "s", false, "silent: no error messages or warnings on stderr")
+	fs.BoolVar(&raw.showErrors, "S", false, "with -s, still print error messages")
+
+	fs.BoolVar(&cfg.include, "i", false, "fetch: print the response head, fields in the order received, before the body")
+	fs.BoolVar(&cfg.headOnly, "I", false, "fetch: send a HEAD request and print the response head only")
+	fs.BoolVar(&cfg.follow, "L", false, "fetch: follow redirects")
+	fs.BoolVar(&cfg.fail, "f", false, "fetch: on a status of 400 or more print no body and exit 22")
+	fs.BoolVar(&cfg.verbose, "v", false, "fetch: print the request and response heads on stderr, prefixed > and <")
+	fs.StringVar(&cfg.output, "o", "", "fetch: write the body to `file` instead of stdout")
+
+	fs.BoolVar(&raw.loadMode, "load", false, "load mode")
+	fs.BoolVar(&raw.cmpMode, "compare", false, "compare mode: the load on epoll, uring and std")
 	fs.IntVar(&cfg.conns, "c", 64, "load: `connections`")
-	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "load: how long each run lasts")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "load: how long each run lasts, after the warm-up")
+	fs.Int64Var(&cfg.requests, "n", 0, "load: stop after this many `requests` (with -d too: whichever comes first)")
+	fs.DurationVar(&cfg.warmup, "warmup", 0, "load: run this long first without counting anything")
 	fs.IntVar(&cfg.pipeline, "pipeline", 0, "load: requests in flight per connection, on raw connections (0: one at a time, through the Transport)")
 	fs.Float64Var(&cfg.rate, "rate", 0, "load: total requests per second, open model (0: closed model, as fast as answered)")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "compare: runs per backend, interleaved; the report shows the median")
 	fs.BoolVar(&cfg.json, "json", false, "load: print one JSON object (an array with -compare) instead of the text report")
-	fs.StringVar(&cfg.htmlFile, "html", "", "load: also write a self-contained HTML page with the latency charts to `file`")
+	fs.StringVar(&cfg.htmlFile, "html", "", "load: also write a self-contained HTML page with the charts to `file`")
+	fs.StringVar(&cfg.hgrmFile, "hgrm", "", "load: also write the latency distribution in HdrHistogram's percentile format (ms) to `file`; -compare writes one per backend, all rounds merged, named FILE with the backend before the extension")
 	fs.Usage = func() {}
+}
 
-	var positional []string
+// parseArgs parses the command line. Flags may come before or after the URL,
+// as with curl, and single-letter switches may be combined (-fsSL). It
+// prints -help to stdout and returns errHelp.
+func parseArgs(args []string, stdout io.Writer) (*config, error) {
+	cfg := &config{header: http.Header{}}
+	raw := &rawFlags{set: map[string]bool{}}
+	fs := flag.NewFlagSet("client", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors come back as one line; -help prints the usage to stdout
+	defineFlags(fs, cfg, raw)
+	args = expandSwitches(fs, args)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
@@ -158,68 +160,108 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 		if fs.NArg() == 0 {
 			break
 		}
-		positional = append(positional, fs.Arg(0))
+		raw.positional = append(raw.positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) { raw.set[f.Name] = true })
+	if err := cfg.finish(raw); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
 
+// finish turns the parsed flags into the config, checking them.
+func (c *config) finish(raw *rawFlags) error {
 	switch {
-	case cmpMode:
-		cfg.mode = modeCompare
-	case loadMode:
-		cfg.mode = modeLoad
+	case raw.cmpMode:
+		c.mode = modeCompare
+	case raw.loadMode:
+		c.mode = modeLoad
 	}
-	if err := cfg.checkMode(set); err != nil {
-		return nil, err
+	if err := c.checkMode(raw.set); err != nil {
+		return err
 	}
-	if len(positional) != 1 {
-		return nil, fmt.Errorf("want one URL, got %d arguments (client -help shows the usage)", len(positional))
+	if len(raw.positional) != 1 {
+		return fmt.Errorf("want one URL, got %d arguments (client -help shows the usage)", len(raw.positional))
 	}
-	u, err := parseURL(positional[0])
+	u, err := parseURL(raw.positional[0])
 	if err != nil {
-		return nil, err
+		return err
 	}
-	cfg.url = u
+	c.url = u
+	if err := c.setBodyAndDuration(raw); err != nil {
+		return err
+	}
+	c.setHeaders(raw.headers)
+	c.silent = raw.silent && !raw.showErrors
+	if c.tls, err = tlsConfig(raw.insecure, raw.caFile); err != nil {
+		return err
+	}
+	if err := c.setMethod(raw.set); err != nil {
+		return err
+	}
+	return c.checkNumbers()
+}
+
+// setBodyAndDuration reads -d as the body in fetch mode and as the
+// duration otherwise, and -data. With -n and no duration given, the run
+// has no time limit.
+func (c *config) setBodyAndDuration(raw *rawFlags) error {
+	set, data := raw.set, raw.data
 	if set["d"] {
-		if cfg.mode == modeFetch {
+		if c.mode == modeFetch {
 			if set["data"] {
-				return nil, errors.New("-d and -data are the same flag in fetch mode; give one")
+				return errors.New("-d and -data are the same flag in fetch mode; give one")
 			}
-			data, set["data"] = dFlag, true
-		} else if cfg.duration, err = time.ParseDuration(dFlag); err != nil {
-			return nil, fmt.Errorf("-d %q: in -load and -compare mode -d is the duration (e.g. -d 10s); the request body is -data", dFlag)
+			data, set["data"] = raw.dFlag, true
+		} else {
+			d, err := time.ParseDuration(raw.dFlag)
+			if err != nil {
+				return fmt.Errorf("-d %q: in -load and -compare mode -d is the duration (e.g. -d 10s); the request body is -data", raw.dFlag)
+			}
+			c.duration, set["duration"] = d, true
 		}
+	}
+	if set["n"] && !set["duration"] {
+		c.duration = 0
 	}
 	if set["data"] {
-		if cfg.body, err = readBody(data); err != nil {
-			return nil, err
+		var err error
+		if c.body, err = readBody(data); err != nil {
+			return err
 		}
 	}
-	cfg.setHeaders(headers)
-	if cfg.method == "" {
-		cfg.method = http.MethodGet
-		if cfg.body != nil {
-			cfg.method = http.MethodPost
-		}
+	return nil
+}
+
+// setMethod picks the method: -X, HEAD with -I, POST with a body, or GET.
+func (c *config) setMethod(set map[string]bool) error {
+	switch {
+	case c.headOnly && (set["X"] || c.body != nil):
+		return errors.New("-I sends a HEAD request: it does not go with -X or a body")
+	case c.headOnly:
+		c.method = http.MethodHead
+	case c.method != "":
+	case c.body != nil:
+		c.method = http.MethodPost
+	default:
+		c.method = http.MethodGet
 	}
-	return cfg, cfg.checkNumbers()
+	return nil
+}
+
+// modeFlags are the flags that apply in one mode only, or in load and
+// compare mode only.
+var modeFlags = map[mode][]string{
+	modeFetch:   {"c", "duration", "n", "warmup", "pipeline", "rate", "rounds", "json", "html", "hgrm"},
+	modeLoad:    {"i", "I", "L", "f", "v", "o", "rounds"},
+	modeCompare: {"i", "I", "L", "f", "v", "o", "backend"},
 }
 
 // checkMode rejects flags that do not apply to the chosen mode, rather than
 // silently ignoring them.
 func (c *config) checkMode(set map[string]bool) error {
-	var wrong []string
-	switch c.mode {
-	case modeFetch:
-		wrong = []string{"c", "duration", "pipeline", "rate", "json", "html"}
-	case modeLoad, modeCompare:
-		wrong = []string{"i", "L"}
-		if c.mode == modeCompare {
-			wrong = append(wrong, "backend")
-		}
-	}
-	for _, name := range wrong {
+	for _, name := range modeFlags[c.mode] {
 		if set[name] {
 			return fmt.Errorf("-%s does not apply in %s mode", name, c.mode)
 		}
@@ -229,18 +271,26 @@ func (c *config) checkMode(set map[string]bool) error {
 
 func (c *config) checkNumbers() error {
 	switch {
+	case !validBackend(c.backend):
+		return fmt.Errorf("unknown backend %q (want auto, epoll, uring or std)", c.backend)
 	case c.timeout <= 0:
 		return errors.New("-timeout must be positive")
 	case c.mode == modeFetch:
 		return nil
 	case c.conns < 1:
 		return errors.New("-c must be at least 1")
-	case c.duration <= 0:
+	case c.duration < 0 || c.duration == 0 && c.requests == 0:
 		return errors.New("the duration must be positive")
+	case c.requests < 0:
+		return errors.New("-n must not be negative")
+	case c.warmup < 0:
+		return errors.New("-warmup must not be negative")
 	case c.pipeline < 0:
 		return errors.New("-pipeline must not be negative")
 	case c.rate < 0:
 		return errors.New("-rate must not be negative")
+	case c.rounds < 1:
+		return errors.New("-rounds must be at least 1")
 	}
 	return nil
 }

@@ -8,14 +8,37 @@ import (
 	"time"
 )
 
-// htmlPage returns a self-contained page for -html: what was run, the
-// summary numbers per backend, and two inline SVG charts: latency by
-// percentile (on a log axis of "nines") and the latency distribution (share
-// of responses per tenth of a decade). No script, no external asset.
-func htmlPage(cfg *config, rs []*result) string {
+// htmlPage returns a self-contained page for -html: what was run and on
+// what, the summary numbers per backend (medians over the rounds of a
+// -compare run), and inline SVG charts of each backend's (median) run:
+// latency by percentile (on a log axis of "nines"), the latency
+// distribution (share of responses per tenth of a decade), and requests,
+// errors and latency second by second. No script, no external asset.
+func htmlPage(cfg *config, meta runMeta, bs []*backendRuns) string {
 	var b strings.Builder
 	title := html.EscapeString(cfg.method + " " + cfg.url.String())
-	fmt.Fprintf(&b, `<!DOCTYPE html>
+	fmt.Fprintf(&b, htmlHead, title, title, html.EscapeString(runLine(cfg)))
+	if cfg.mode == modeCompare {
+		fmt.Fprintf(&b, "<p>Per backend: %s; the charts show each backend's median round.</p>\n", roundsLine(cfg))
+	}
+	metaTable(&b, meta, bs)
+	htmlNotes(&b, cfg, bs)
+	shown := summaryTable(&b, bs)
+	if len(shown) == 0 {
+		b.WriteString("<p>No responses: nothing to chart.</p>\n")
+	} else {
+		lo, hi := latencyDecades(shown)
+		b.WriteString("<h2>Latency by percentile</h2>\n")
+		percentileChart(&b, shown, lo, hi)
+		b.WriteString("<h2>Latency distribution</h2>\n")
+		distributionChart(&b, shown, lo, hi)
+		secondCharts(&b, shown)
+	}
+	b.WriteString("</body>\n</html>\n")
+	return b.String()
+}
+
+const htmlHead = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -25,6 +48,8 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 820px;
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { padding: .25em .7em; text-align: right; border-bottom: 1px solid #ddd; }
 th:first-child, td:first-child { text-align: left; }
+table.meta td { text-align: left; }
+.warn { color: #a40000; font-weight: bold; }
 svg { display: block; margin: .5em 0 1.5em; }
 svg text { font: 11px system-ui, sans-serif; fill: #444; }
 .grid { stroke: #e4e4e4; }
@@ -34,36 +59,85 @@ svg text { font: 11px system-ui, sans-serif; fill: #444; }
 <body>
 <h1>%s</h1>
 <p>%s.</p>
-`, title, title, html.EscapeString(runLine(cfg)))
+`
 
-	b.WriteString("<table>\n<tr><th>backend</th><th>requests</th><th>req/s</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n")
-	var series []*result
-	for _, r := range rs {
-		if r.err != nil {
-			fmt.Fprintf(&b, "<tr><td>%s</td><td colspan=\"8\">unavailable: %s</td></tr>\n",
-				html.EscapeString(r.backend.String()), html.EscapeString(r.err.Error()))
-			continue
-		}
-		h := &r.latency
-		fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td><td>%.0f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			legendEntry(r.backend.String(), len(series)), r.requests, r.rps(), html.EscapeString(fmtErrors(r)),
-			fmtDur(h.Percentile(0.5)), fmtDur(h.Percentile(0.9)), fmtDur(h.Percentile(0.99)),
-			fmtDur(h.Percentile(0.999)), fmtDur(h.Max()))
-		if h.Count() > 0 {
-			series = append(series, r)
-		}
+// metaTable lists when and on what the run was made.
+func metaTable(b *strings.Builder, m runMeta, bs []*backendRuns) {
+	names := make([]string, len(bs))
+	for i, br := range bs {
+		names[i] = br.backend.String()
+	}
+	b.WriteString("<table class=\"meta\">\n")
+	for _, row := range [][2]string{
+		{"date", m.Date}, {"ringnet", m.Version}, {"Go", m.Go}, {"kernel", "Linux " + m.Kernel},
+		{"CPU", fmt.Sprintf("%d × %s", m.CPUs, m.CPU)}, {"backend", strings.Join(names, ", ")},
+	} {
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td></tr>\n", row[0], html.EscapeString(row[1]))
 	}
 	b.WriteString("</table>\n")
-	if len(series) == 0 {
-		b.WriteString("<p>No responses: nothing to chart.</p>\n")
-	} else {
-		lo, hi := latencyDecades(series)
-		b.WriteString("<h2>Latency by percentile</h2>\n")
-		percentileChart(&b, series, lo, hi)
-		b.WriteString("<h2>Latency distribution</h2>\n")
-		distributionChart(&b, series, lo, hi)
+}
+
+// htmlNotes says what the open model sent against -rate, and warns of
+// an interrupted run and of a rate not reached.
+func htmlNotes(b *strings.Builder, cfg *config, bs []*backendRuns) {
+	for _, br := range bs {
+		if m := br.median(); m != nil && cfg.rate > 0 {
+			fmt.Fprintf(b, "<p>%s: %s.</p>\n", html.EscapeString(br.backend.String()), rateLine(cfg, m))
+		}
+		for _, r := range br.runs {
+			if r.interrupted {
+				fmt.Fprintf(b, "<p class=\"warn\">%s: %s.</p>\n", html.EscapeString(br.backend.String()), html.EscapeString(interruptedLine(cfg, r.elapsed)))
+			}
+			if w := r.rateWarning(cfg); w != "" {
+				fmt.Fprintf(b, "<p class=\"warn\">%s.</p>\n", html.EscapeString(strings.TrimPrefix(w, "client: ")))
+			}
+		}
 	}
-	b.WriteString("</body>\n</html>\n")
+}
+
+// summaryTable writes a row per backend and returns the median runs of
+// those that got responses, in the order of their colours.
+func summaryTable(b *strings.Builder, bs []*backendRuns) []*result {
+	b.WriteString("<table>\n<tr><th>backend</th><th>requests</th><th>req/s</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n")
+	var shown []*result
+	for _, br := range bs {
+		name := html.EscapeString(br.backend.String())
+		switch {
+		case br.err != nil:
+			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"8\">unavailable: %s</td></tr>\n", name, html.EscapeString(br.err.Error()))
+			continue
+		case len(br.runs) == 0:
+			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"8\">not run: interrupted</td></tr>\n", name)
+			continue
+		}
+		var requests uint64
+		for _, r := range br.runs {
+			requests += r.requests
+		}
+		if br.responded() {
+			name = legendEntry(br.backend.String(), len(shown))
+			shown = append(shown, br.median())
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td>%s</tr>\n", name, requests,
+			fmtSpread(br.spreadOf(rpsOf), func(x float64) string { return fmt.Sprintf("%.0f", x) }),
+			html.EscapeString(fmtErrors(br.errors())), latencyCells(br))
+	}
+	b.WriteString("</table>\n")
+	return shown
+}
+
+// latencyCells are the percentile cells of a summary row: medians over
+// the rounds, the worst max; n/a without responses.
+func latencyCells(br *backendRuns) string {
+	if !br.responded() {
+		return strings.Repeat("<td>n/a</td>", 5)
+	}
+	dur := func(x float64) string { return fmtDur(durOf(x)) }
+	var b strings.Builder
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(pOf(q)).median))
+	}
+	fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(maxOf).max))
 	return b.String()
 }
 
@@ -85,10 +159,10 @@ func legendEntry(name string, i int) string {
 }
 
 // latencyDecades returns the powers of ten that bracket every latency of
-// the series, as exponents of nanoseconds.
-func latencyDecades(series []*result) (lo, hi int) {
+// the runs shown, as exponents of nanoseconds.
+func latencyDecades(shown []*result) (lo, hi int) {
 	lo, hi = math.MaxInt, math.MinInt
-	for _, r := range series {
+	for _, r := range shown {
 		lo = min(lo, int(math.Floor(math.Log10(float64(max(r.latency.Min(), 1))))))
 		hi = max(hi, int(math.Ceil(math.Log10(float64(max(r.latency.Max(), 1))))))
 	}
@@ -101,9 +175,9 @@ func logPos(d time.Duration, lo, hi int) float64 {
 	return (v - float64(lo)) / float64(hi-lo)
 }
 
-func percentileChart(b *strings.Builder, series []*result, lo, hi int) {
+func percentileChart(b *strings.Builder, shown []*result, lo, hi int) {
 	var most uint64
-	for _, r := range series {
+	for _, r := range shown {
 		most = max(most, r.latency.Count())
 	}
 	// The x axis runs to the nines the samples can resolve: 99.9% needs 1000.
@@ -120,7 +194,7 @@ func percentileChart(b *strings.Builder, series []*result, lo, hi int) {
 	}
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">percentile</text>`+"\n", padL+plotW/2, chartH-6)
 	latencyAxis(b, lo, hi, false)
-	for i, r := range series {
+	for i, r := range shown {
 		var pts strings.Builder
 		for s := 0; s <= samplesPerChart; s++ {
 			n := float64(nines) * float64(s) / samplesPerChart
@@ -129,7 +203,7 @@ func percentileChart(b *strings.Builder, series []*result, lo, hi int) {
 		}
 		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color(i), strings.TrimSpace(pts.String()))
 	}
-	legend(b, series)
+	legend(b, shown)
 	b.WriteString("</svg>\n")
 }
 
@@ -157,11 +231,11 @@ func axisDur(d time.Duration) string {
 	return num + unit
 }
 
-func distributionChart(b *strings.Builder, series []*result, lo, hi int) {
+func distributionChart(b *strings.Builder, shown []*result, lo, hi int) {
 	bins := (hi - lo) * binsPerDecade
-	shares := make([][]float64, len(series))
+	shares := make([][]float64, len(shown))
 	top := 0.0
-	for i, r := range series {
+	for i, r := range shown {
 		shares[i] = make([]float64, bins)
 		h := &r.latency
 		for k, n := range h.counts {
@@ -185,7 +259,7 @@ func distributionChart(b *strings.Builder, series []*result, lo, hi int) {
 	}
 	fmt.Fprintf(b, `<text x="14" y="%d" transform="rotate(-90 14 %d)" text-anchor="middle">share of responses</text>`+"\n", padT+plotH/2, padT+plotH/2)
 	latencyAxis(b, lo, hi, true)
-	for i := range series {
+	for i := range shown {
 		var pts strings.Builder
 		for k, s := range shares[i] {
 			x0 := padL + float64(plotW*k)/float64(bins)
@@ -195,7 +269,7 @@ func distributionChart(b *strings.Builder, series []*result, lo, hi int) {
 		}
 		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", color(i), strings.TrimSpace(pts.String()))
 	}
-	legend(b, series)
+	legend(b, shown)
 	b.WriteString("</svg>\n")
 }
 
@@ -238,8 +312,10 @@ func latencyAxis(b *strings.Builder, lo, hi int, horizontal bool) {
 	}
 }
 
-func legend(b *strings.Builder, series []*result) {
-	for i, r := range series {
+func legend(b *strings.Builder, shown []*result) {
+	// A backing so that lines under the legend do not run through it.
+	fmt.Fprintf(b, `<rect x="%d" y="%d" width="110" height="%d" fill="white" fill-opacity="0.85"/>`+"\n", padL+6, padT+3, 16*len(shown)+6)
+	for i, r := range shown {
 		y := padT + 16 + 16*i
 		fmt.Fprintf(b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
 			padL+12, y-9, color(i), padL+26, y, html.EscapeString(r.backend.String()))

@@ -1,17 +1,25 @@
 // Command client is a curl-like HTTP/1.1 client and a load generator that
 // compares ringnet's backends with Go's own net package.
 //
-//	go run ./cmd/client [-backend B] [-X METHOD] [-H 'K: V']... [-d BODY] [-i] URL
-//	go run ./cmd/client -load -c 256 -d 10s [-pipeline N] [-rate R] [-json] [-html FILE] URL
-//	go run ./cmd/client -compare -c 256 -d 10s [-json] [-html FILE] URL
+//	go run ./cmd/client [-backend B] [-X METHOD] [-H 'K: V']... [-d BODY] [-i|-I] [-v] [-fsS] [-k] [-o FILE] URL
+//	go run ./cmd/client -load -c 256 -d 10s [-n N] [-warmup D] [-pipeline N] [-rate R] [-json] [-html FILE] [-hgrm FILE] URL
+//	go run ./cmd/client -compare -c 256 -d 10s [-rounds N] [-json] [-html FILE] URL
 //
-// Fetch mode prints the response body, like curl. Load mode runs -c
-// connections for -d and reports requests/s, bytes/s, errors by class and
-// latency percentiles. Compare mode runs the same load on epoll, uring and
-// std, one after another, and prints a markdown table. Every backend, std
-// included, runs ringnet's client Transport; std dials with net.Dialer, so
-// a comparison measures the backends and nothing else. Run it with -help
-// for every flag.
+// Fetch mode prints the response body, like curl; -i and -v show the
+// heads as they went over the wire (headtap.go). Load mode runs -c
+// connections for -d or -n requests and reports requests/s, bytes/s,
+// errors by class and latency percentiles, overall and second by second.
+// Compare mode runs the same load on epoll, uring and std in interleaved
+// rounds and prints a markdown table of the medians. Every backend, std
+// included, runs ringnet's client Transport; std dials with net.Dialer,
+// so a comparison measures the backends and nothing else. Run it with
+// -help for every flag.
+//
+// Where things are: flags.go, usage.go (the command line); fetch.go,
+// fetchclient.go, headtap.go, tls.go (fetch); load.go, schedule.go,
+// worker.go, pipeline.go, result.go, series.go, histogram.go (load);
+// compare.go; report.go, json.go, html.go, htmlseries.go, hgrm.go,
+// meta.go (reports); errclass.go (error classes).
 package main
 
 import (
@@ -34,9 +42,11 @@ func main() {
 
 // Exit statuses.
 const (
-	exitOK     = 0
-	exitFailed = 1 // the request failed; under load, any request failed or none completed
-	exitUsage  = 2 // bad flags or a bad URL
+	exitOK          = 0
+	exitFailed      = 1   // the request failed; under load, any request failed or none completed
+	exitUsage       = 2   // bad flags or a bad URL
+	exitHTTPError   = 22  // -f: the status was 400 or more (curl's number)
+	exitInterrupted = 130 // cancelled (Ctrl-C), as a shell reports a SIGINT death
 )
 
 // run is the whole command, with its arguments and output streams passed
@@ -47,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "client: %v\n", err)
+		fmt.Fprintf(stderr, "client: %v\n", err) // even with -s: curl too reports bad usage
 		return exitUsage
 	}
 	if isTerminal(stderr) {

@@ -23,11 +23,12 @@ type pipeliner struct {
 	tls     *tls.Config // for https; nil for http
 	req     *http.Request
 	batch   []byte // N copies of the serialized request
+	reqLen  int    // the length of one
 	depth   int
 	timeout time.Duration
 }
 
-func newPipeliner(cfg *config, b backend, n *byteCounter) *pipeliner {
+func newPipeliner(cfg *config, b backend, n *connStats) *pipeliner {
 	req := cfg.newRequest(context.Background())
 	var one bytes.Buffer
 	req.Write(&one) // into a bytes.Buffer: cannot fail
@@ -36,11 +37,12 @@ func newPipeliner(cfg *config, b backend, n *byteCounter) *pipeliner {
 		addr:    hostPort(cfg.url.Scheme, cfg.url.Host),
 		req:     req,
 		batch:   bytes.Repeat(one.Bytes(), cfg.pipeline),
+		reqLen:  one.Len(),
 		depth:   cfg.pipeline,
 		timeout: cfg.timeout,
 	}
 	if cfg.url.Scheme == "https" {
-		p.tls = &tls.Config{ServerName: cfg.url.Hostname(), NextProtos: []string{"http/1.1"}}
+		p.tls = clientTLS(cfg.tls, cfg.url.Hostname())
 	}
 	return p
 }
@@ -49,11 +51,13 @@ func newPipeliner(cfg *config, b backend, n *byteCounter) *pipeliner {
 // closes it, until s says the run is over. Every request of a batch that
 // gets no response counts as one failure: a refused dial fails the whole
 // batch, and a server that closes after k responses fails the other N-k.
+// After a failed dial it backs off.
 func (p *pipeliner) run(ctx context.Context, w *worker, s *schedule) {
 	var (
 		conn net.Conn
 		br   *bufio.Reader
 		wait timer
+		bo   backoff
 	)
 	defer wait.stop()
 	hangUp := func() {
@@ -61,27 +65,30 @@ func (p *pipeliner) run(ctx context.Context, w *worker, s *schedule) {
 		conn = nil
 	}
 	for {
-		due, ok := s.next(ctx, p.depth, &wait)
+		sl, ok := s.next(ctx, p.depth, &wait)
 		if !ok {
 			break
 		}
+		w.sending(sl)
 		if conn == nil {
 			var err error
 			if conn, err = p.connect(ctx); err != nil {
 				if ctx.Err() == nil {
-					w.fail(err, p.depth)
+					w.fail(sl, err, sl.n)
+					s.pause(ctx, &wait, bo.failed())
 				}
 				continue
 			}
+			bo.reset()
 			br = bufio.NewReaderSize(conn, 16<<10)
 		}
-		got, err := p.exchange(conn, br, w, due)
+		got, err := p.exchange(conn, br, w, sl)
 		switch {
 		case ctx.Err() != nil:
 			hangUp()
 			return // interrupted: what is unanswered is neither a response nor a failure
-		case got < p.depth:
-			w.fail(err, p.depth-got)
+		case got < sl.n:
+			w.fail(sl, err, sl.n-got)
 			hangUp()
 		case err != nil: // every response arrived, the last one closing the connection
 			hangUp()
@@ -107,15 +114,15 @@ func (p *pipeliner) connect(ctx context.Context) (net.Conn, error) {
 	return &interruptible{Conn: c, stop: context.AfterFunc(ctx, func() { c.Close() })}, nil
 }
 
-// exchange writes one batch and reads its responses, recording each with
-// its latency from due. It returns how many arrived, and why no more did
-// (errUnanswered when a response closed the connection), or nil.
-func (p *pipeliner) exchange(conn net.Conn, br *bufio.Reader, w *worker, due time.Time) (int, error) {
+// exchange writes the sl.n requests of one batch and reads their
+// responses, recording each. It returns how many arrived, and why no more
+// did (errUnanswered when a response closed the connection), or nil.
+func (p *pipeliner) exchange(conn net.Conn, br *bufio.Reader, w *worker, sl slot) (int, error) {
 	conn.SetDeadline(time.Now().Add(p.timeout))
-	if _, err := conn.Write(p.batch); err != nil {
+	if _, err := conn.Write(p.batch[:sl.n*p.reqLen]); err != nil {
 		return 0, err
 	}
-	for got := 0; got < p.depth; {
+	for got := 0; got < sl.n; {
 		resp, err := wire.ReadResponse(br, p.req)
 		if err != nil {
 			return got, err
@@ -129,12 +136,12 @@ func (p *pipeliner) exchange(conn net.Conn, br *bufio.Reader, w *worker, due tim
 			continue // 1xx: the final response follows
 		}
 		got++
-		w.response(time.Since(due), resp.StatusCode)
+		w.response(sl, resp.StatusCode, resp.Status)
 		if resp.Close {
 			return got, errUnanswered
 		}
 	}
-	return p.depth, nil
+	return sl.n, nil
 }
 
 // An interruptible is a connection that closes itself when its run is

@@ -2,27 +2,26 @@ package main
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/ringnet/ringnet/client"
 )
 
-// newHTTPClient returns an HTTP client on ringnet's Transport whose
-// connections, up to conns of them, come from b and count their bytes in n
-// (which may be nil). Every backend, std included, runs the same Transport
-// through Options.DialContext, so that a comparison measures the backends
-// and nothing else. It asks for no compression, as curl and wrk do, and
-// follows redirects only if follow is set.
-func newHTTPClient(b backend, conns int, timeout time.Duration, follow bool, n *byteCounter) *http.Client {
+// newHTTPClient returns the HTTP client of a load run on ringnet's
+// Transport, with up to -c connections that come from b and count into n.
+// Every backend, std included, runs the same Transport through
+// Options.DialContext, so that a comparison measures the backends and
+// nothing else. It asks for no compression, as curl and wrk do, and does
+// not follow redirects.
+func newHTTPClient(cfg *config, b backend, n *connStats) *http.Client {
 	c := client.New(client.Options{
 		DialContext:         b.dialer(n),
-		MaxConnsPerHost:     conns,
-		MaxIdleConnsPerHost: conns,
+		DialTimeout:         cfg.timeout,
+		TLSClientConfig:     cfg.tls,
+		MaxConnsPerHost:     cfg.conns,
+		MaxIdleConnsPerHost: cfg.conns,
 		DisableCompression:  true,
 	})
-	c.Timeout = timeout
-	if !follow {
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
+	c.Timeout = cfg.timeout
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c
 }
