@@ -51,6 +51,10 @@ type uring struct {
 	ops slotTable[uop] // in-flight operations by the slot in user_data
 	gen atomic.Uint32
 
+	// cancels counts the cancel SQEs whose CQE has not arrived: the only
+	// CQEs that belong to no op (driver_uring_lifecycle_linux.go).
+	cancels atomic.Int64
+
 	efd  *os.File   // the eventfd registered with r, as the runtime poller sees it
 	cqmu sync.Mutex // guards the CQ side of r and cqes
 	cqes []*ring.CQE
@@ -63,9 +67,6 @@ const (
 	uringEntries   = 4096
 	uringCQEntries = 65536
 )
-
-// udIgnore marks SQEs whose completion nobody waits for (cancels).
-const udIgnore = ^uint64(0)
 
 // uringFlags are the setup flags; COOP_TASKRUN is measured in docs/design.md.
 // Not TASKRUN_FLAG: it reports task work pending on any submitting thread,
@@ -264,70 +265,4 @@ func (d *uring) reap(rc syscall.RawConn) {
 			}
 		})
 	}
-}
-
-// complete hands one CQE to its op.
-func (d *uring) complete(ud uint64, res int32, flags uint32) {
-	if ud == udIgnore {
-		return
-	}
-	o := d.ops.get(uint32(ud))
-	if o == nil || o.ud.Load() != ud {
-		return // not ours any more; cannot happen for ops we wait for
-	}
-	if o.multishot != nil {
-		more := flags&ring.CQEFMore != 0
-		if !more {
-			o.ud.Store(0)
-		}
-		o.multishot(res, flags, more)
-		return
-	}
-	o.res, o.flags = res, flags
-	o.ud.Store(0)
-	o.done <- struct{}{}
-}
-
-// A uop is one direction's operation slot of a netFD: one op at a time is in
-// flight on it. It keeps everything the kernel may touch (buffer, socket
-// address) reachable until the op's last CQE, even after a cancel: the netFD
-// is not closed, and the slot not freed, before that CQE.
-type uop struct {
-	slot      uint32
-	ud        atomic.Uint64 // user_data while in flight, 0 otherwise
-	res       int32         // the CQE's result and flags, written before done
-	flags     uint32
-	done      chan struct{} // cap 1: the final CQE arrived
-	buf       []byte
-	sa        unix.RawSockaddrAny
-	multishot func(res int32, flags uint32, more bool) // set for multishot ops
-}
-
-// register gives o a slot in the op table for the netFD's lifetime.
-func (d *uring) register(o *uop) {
-	o.slot = d.ops.alloc()
-	o.done = make(chan struct{}, 1)
-	d.ops.set(o.slot, o)
-}
-
-// start gives o a fresh user_data (slot + generation, so a CQE of an earlier
-// op on the slot is recognized) and returns the SQE to prepare, with sqmu
-// held: call commit.
-func (d *uring) start(o *uop) *ring.SQE {
-	ud := uint64(d.gen.Add(1)|1)<<32 | uint64(o.slot) // never 0, never udIgnore
-	o.ud.Store(ud)
-	sqe := d.getSQE()
-	sqe.SetData64(ud)
-	return sqe
-}
-
-// cancel asks the kernel to cancel the op with user_data ud, if any.
-func (d *uring) cancel(ud uint64) {
-	if ud == 0 {
-		return
-	}
-	sqe := d.getSQE()
-	sqe.PrepCancel64(ud, 0)
-	sqe.SetData64(udIgnore)
-	d.commit()
 }

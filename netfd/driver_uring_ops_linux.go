@@ -55,7 +55,7 @@ func (d *uringDriver) release(fd *netFD) error {
 		armed := a.armed
 		a.mu.Unlock()
 		if armed {
-			u.cancel(a.op.ud.Load())
+			u.cancel(&a.op)
 			<-a.final
 		}
 		for _, nfd := range a.fds {
@@ -71,24 +71,13 @@ func (d *uringDriver) release(fd *netFD) error {
 func (d *uringDriver) wake(fd *netFD, mode int) {
 	u := fd.u.ring
 	if mode == 'r' {
-		u.cancel(fd.u.r.ud.Load())
+		u.cancel(&fd.u.r)
 		if a := fd.u.acc.Load(); a != nil {
 			a.w.notify(false)
 		}
 	} else {
-		u.cancel(fd.u.w.ud.Load())
+		u.cancel(&fd.u.w)
 	}
-}
-
-// await waits for the CQE of o, which was just committed, and returns it.
-// A close or deadline that arrived before the op was registered is caught
-// here: the waker saw no op in flight, so cancel it ourselves.
-func (d *uring) await(fd *netFD, o *uop, dl *deadline) (res int32, flags uint32) {
-	if interrupted(fd, dl) != nil {
-		d.cancel(o.ud.Load())
-	}
-	<-o.done
-	return o.res, o.flags
 }
 
 // do is the io_uring driver's one loop, for every op a goroutine waits on:
