@@ -1,6 +1,6 @@
-// Package epoll is a thin edge-triggered epoll poller: create, add, modify and
-// delete a descriptor, wait into a caller-owned event slice, and wake a
-// blocked waiter through an eventfd.
+// Package epoll is a thin edge-triggered epoll poller: create, add and
+// delete a descriptor (every one with the same Interest mask), wait into a
+// caller-owned event slice, and wake a blocked waiter through an eventfd.
 //
 // Event data carries a Token (a slot index and a generation chosen by the
 // caller), never a Go pointer, so a stale event for a descriptor that was

@@ -32,7 +32,7 @@ func (e *Event) Writable() bool {
 }
 
 // A Poller is an epoll instance plus an eventfd that Wake uses to interrupt
-// Wait. Add, Modify, Delete and Wake may be called concurrently with each
+// Wait. Add, Delete and Wake may be called concurrently with each
 // other and with Wait; Wait must not be called concurrently with itself.
 type Poller struct {
 	epfd   int
@@ -80,11 +80,6 @@ func (p *Poller) Close() error {
 // Add registers fd with the Interest mask and token t.
 func (p *Poller) Add(fd int, t Token) error {
 	return p.ctl(unix.EPOLL_CTL_ADD, fd, Interest, t)
-}
-
-// Modify re-registers fd with events and token t.
-func (p *Poller) Modify(fd int, events uint32, t Token) error {
-	return p.ctl(unix.EPOLL_CTL_MOD, fd, events, t)
 }
 
 // Delete removes fd from the interest list. Call it before closing fd: a
