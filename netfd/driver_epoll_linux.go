@@ -11,9 +11,9 @@ import (
 )
 
 // The epoll driver: every socket is registered once, edge-triggered, for
-// input and output. An operation tries its syscall; on EAGAIN it parks on the
-// netFD's pollDesc until the poller sees a new edge, a deadline passes or Close
-// begins.
+// input and output. An operation tries its syscall (the op's sys form,
+// op_linux.go); on EAGAIN it parks on the netFD's pollDesc until the poller
+// sees a new edge, a deadline passes or Close begins (waiter.do).
 //
 // The poller is one goroutine that waits for the epoll descriptor through the
 // Go runtime's own netpoller (an epoll fd is itself pollable), so no OS

@@ -13,8 +13,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The io_uring driver: every blocking operation is one SQE; the goroutine
-// that submitted it waits on its uop until the reaper delivers the CQE.
+// The io_uring driver: every blocking operation is one SQE, filled by the
+// op's prep form (op_linux.go); the goroutine that submitted it waits on its
+// uop until its CQE is delivered (uring.do in driver_uring_ops_linux.go; the
+// op's states in driver_uring_lifecycle_linux.go).
 //
 // Submission: a goroutine fills an SQE under sqmu and publishes it
 // (FlushSQ), then calls flush, in which at most one goroutine at a time runs
@@ -28,9 +30,9 @@ import (
 // The goroutine that just ran io_uring_enter also drains the CQ, so ops that
 // completed inside that enter (sends, mostly) need no wake-up at all.
 //
-// Reads (driver_uring_ops_linux.go): a recv polls first when the kernel said the
-// socket was left empty, and is a plain recv(2) when it said data is still
-// queued.
+// Reads (driver_uring_ops_linux.go): a recv polls first when the kernel
+// said the socket was left empty, and is a plain read(2) when it said data
+// is still queued.
 //
 // docs/design.md has the measurements behind both choices.
 type uringDriver struct {

@@ -231,7 +231,8 @@ func (opRecvMultishot) prep(sqe *ring.SQE, fd int, bgid uint16) {
 // bid, or n == 0 at EOF. more says the receive stays armed; when it is
 // false the receive has ended and must be armed again to go on. err is
 // nil, unix.ENOBUFS (the buffer group ran dry: give buffers back and
-// re-arm), a bare unix.ECANCELED, or final.
+// re-arm), a bare unix.ECANCELED, or final, named "read" as sys's is, so
+// that both forms report a failure alike.
 func (opRecvMultishot) result(res int32, flags uint32) (n int, bid uint16, more bool, err error) {
 	more = flags&ring.CQEFMore != 0
 	switch {
@@ -240,7 +241,7 @@ func (opRecvMultishot) result(res int32, flags uint32) (n int, bid uint16, more 
 	case unix.Errno(-res) == unix.ENOBUFS, unix.Errno(-res) == unix.ECANCELED:
 		return 0, 0, more, unix.Errno(-res)
 	}
-	return 0, 0, more, os.NewSyscallError("recv", unix.Errno(-res))
+	return 0, 0, more, os.NewSyscallError("read", unix.Errno(-res))
 }
 
 // prep waits until fd is ready for mode ('r' or 'w'), for RawConn. The
