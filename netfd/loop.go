@@ -1,5 +1,7 @@
 package netfd
 
+import "time"
+
 // Event loops: the second way of using netfd's descriptors, next to the
 // blocking net.Conn.
 //
@@ -16,6 +18,14 @@ package netfd
 // A connection can leave its loop for the blocking net.Conn mode
 // (LoopConn.Detach) and come back (Loops.Attach) with no byte lost or
 // reordered.
+//
+// A handler that blocks does not hold up the rest of its loop: once a
+// LoopHandler method has run for LoopConfig.HandOffAfter, a new goroutine
+// takes the loop over, as the Go runtime hands a P to a new thread when
+// one blocks in a system call. The old goroutine keeps only the
+// connection it was serving, which it moves to the blocking mode with
+// LoopConn.Leave. A handler that knows it is about to block calls Leave
+// itself.
 
 // A LoopHandler receives the events of the connections of a Loops. Every
 // method runs on the connection's loop goroutine; while one runs, the
@@ -47,6 +57,16 @@ type LoopConfig struct {
 	Backend Backend
 	// Loops is the number of loops; 0 means runtime.GOMAXPROCS(0).
 	Loops int
+	// HandOffAfter, if positive, is how long a LoopHandler method may run
+	// before its loop is handed to a new goroutine, so that the loop's
+	// other connections do not wait for a handler that blocks. The old
+	// goroutine keeps only its connection: what it does with it (Write,
+	// Close, ...) takes effect through the loop, in order, and once its
+	// method returns the connection is served by the loop again; Leave
+	// moves it to the blocking mode instead. A handed-off method runs
+	// concurrently with the loop's other methods, so state the methods
+	// share needs a lock. 0 or negative: never.
+	HandOffAfter time.Duration
 	// MaxQueued bounds the bytes queued for sending on one connection
 	// before the loop stops reading from it: the back-pressure that keeps
 	// a peer that sends but never reads from growing the queue without

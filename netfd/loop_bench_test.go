@@ -25,7 +25,7 @@ func BenchmarkLoopEcho(b *testing.B) {
 		name        string
 		conns, size int
 	}{{"c256-1KiB", 256, 1024}, {"c1-1KiB", 1, 1024}} {
-		for _, name := range []string{"epoll", "epoll-locked", "uring", "uring-noregring", "uring-coop-unlocked", "uring-coop-locked", "goroutine-epoll", "goroutine-uring", "goroutine-std"} {
+		for _, name := range append(netfd.LoopVariantNames[:len(netfd.LoopVariantNames):len(netfd.LoopVariantNames)], "goroutine-epoll", "goroutine-uring", "goroutine-std") {
 			b.Run(load.name+"/"+name, func(b *testing.B) {
 				addr, stop := benchEchoServer(b, name, load.size)
 				defer stop()

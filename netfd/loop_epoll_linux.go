@@ -15,12 +15,14 @@ import (
 // The loop goroutine blocks in epoll_wait (docs/design.md compares it with
 // waiting through the runtime poller).
 type epollLoop struct {
-	l      *loop
-	p      *epoll.Poller
-	events []epoll.Event
-	buf    []byte
-	again  []*LoopConn // stopped reading before EAGAIN: read on next pass
-	spare  []*LoopConn
+	l       *loop
+	p       *epoll.Poller
+	events  []epoll.Event
+	n, pos  int // events[pos:n] are still to dispatch
+	buf     []byte
+	again   []*LoopConn // stopped reading before EAGAIN: read on next pass
+	redo    []*LoopConn // this pass's again list, redo[redoPos:] still to read
+	redoPos int
 }
 
 // epollReadsPerEvent bounds the reads one connection gets per pass, so
@@ -45,6 +47,10 @@ func (e *epollLoop) wake() { e.p.Wake() }
 
 func (e *epollLoop) close() { e.p.Close() }
 
+// takeOver gives a new loop goroutine its own read buffer: the old one's
+// LoopHandler method may still be reading the bytes in e.buf.
+func (e *epollLoop) takeOver() { e.buf = make([]byte, len(e.buf)) }
+
 func (e *epollLoop) stopRecv(c *LoopConn) { c.recvOff = true }
 
 func (e *epollLoop) resumeRecv(c *LoopConn) {
@@ -53,24 +59,31 @@ func (e *epollLoop) resumeRecv(c *LoopConn) {
 }
 
 func (e *epollLoop) wait(block bool) error {
-	msec := -1
-	if !block || len(e.again) > 0 {
-		msec = 0
+	if e.pos == e.n && e.redoPos == len(e.redo) { // else a successor goes on with them
+		msec := -1
+		if !block || len(e.again) > 0 {
+			msec = 0
+		}
+		n, err := e.p.Wait(e.events, msec)
+		if err != nil {
+			return err
+		}
+		e.n, e.pos = n, 0
+		e.redo, e.again = e.again, e.redo[:0]
+		e.redoPos = 0
 	}
-	n, err := e.p.Wait(e.events, msec)
-	if err != nil {
-		return err
-	}
-	for i := range e.events[:n] {
-		ev := &e.events[i]
+	for e.pos < e.n {
+		ev := e.events[e.pos] // a copy: a successor may reuse events
+		e.pos++
 		c := e.l.lookup(ev.Token().Slot(), ev.Token().Gen())
 		if c == nil {
 			continue // closed earlier in this batch
 		}
 		if ev.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			c.hup = true
+			e.l.peerGone(c)
 		}
-		if ev.Readable() {
+		if ev.Readable() && !c.away {
 			e.read(c)
 		}
 		if ev.Writable() && c.sendBusy && c.sysfd >= 0 {
@@ -78,15 +91,14 @@ func (e *epollLoop) wait(block bool) error {
 			e.send(c)
 		}
 	}
-	again := e.again
-	e.again = e.spare[:0]
-	for i, c := range again {
-		if c.sysfd >= 0 && c.slot < uint32(len(e.l.conns)) && e.l.conns[c.slot] == c {
+	for e.redoPos < len(e.redo) {
+		c := e.redo[e.redoPos]
+		e.redo[e.redoPos] = nil
+		e.redoPos++
+		if c.sysfd >= 0 && !c.away && c.slot < uint32(len(e.l.conns)) && e.l.conns[c.slot] == c {
 			e.read(c)
 		}
-		again[i] = nil
 	}
-	e.spare = again
 	return nil
 }
 
@@ -102,7 +114,7 @@ func (e *epollLoop) read(c *LoopConn) {
 		n, err := unix.Read(c.sysfd, e.buf)
 		switch {
 		case n > 0:
-			e.l.deliver(c, e.buf[:n])
+			e.l.deliver(c, e.buf[:n], nil)
 			if n < len(e.buf) && !c.hup {
 				return
 			}

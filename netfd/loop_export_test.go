@@ -29,19 +29,23 @@ func (g *Loops) RingStats() (enobufs, overflows int) {
 // LoopVariants are the loop designs docs/design.md compares, by name; the
 // first of each backend is the default.
 var LoopVariants = map[string]func(cfg LoopConfig, h LoopHandler) (*Loops, error){
-	"epoll":           variant(Epoll, func(t *loopTuning) {}),
-	"epoll-locked":    variant(Epoll, func(t *loopTuning) { t.epollLock = true }),
-	"uring":           variant(Uring, func(t *loopTuning) {}),
-	"uring-noregring": variant(Uring, func(t *loopTuning) { t.uring.regRing = false }),
-	"uring-coop-unlocked": variant(Uring, func(t *loopTuning) {
-		t.uring.flags = ring.SetupCoopTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
-		t.uring.lock = false
-		t.uring.regRing = false // a registered ring fd belongs to one thread
+	"epoll":                variant(Epoll, func(t *loopTuning) {}),
+	"epoll-locked":         variant(Epoll, func(t *loopTuning) { t.epollLock = true }),
+	"uring":                variant(Uring, func(t *loopTuning) {}),
+	"uring-locked":         variant(Uring, func(t *loopTuning) { t.uring.lock = true }),
+	"uring-locked-regring": variant(Uring, func(t *loopTuning) { t.uring.lock, t.uring.regRing = true, true }),
+	"uring-si-locked": variant(Uring, func(t *loopTuning) {
+		t.uring.flags = ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
+		t.uring.lock = true
 	}),
-	"uring-coop-locked": variant(Uring, func(t *loopTuning) {
-		t.uring.flags = ring.SetupCoopTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
+	"uring-si-locked-regring": variant(Uring, func(t *loopTuning) {
+		t.uring.flags = ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
+		t.uring.lock, t.uring.regRing = true, true
 	}),
 }
+
+// LoopVariantNames lists LoopVariants in the order benchmarks run them.
+var LoopVariantNames = []string{"epoll", "epoll-locked", "uring", "uring-locked", "uring-locked-regring", "uring-si-locked", "uring-si-locked-regring"}
 
 func variant(b Backend, f func(*loopTuning)) func(LoopConfig, LoopHandler) (*Loops, error) {
 	return func(cfg LoopConfig, h LoopHandler) (*Loops, error) {

@@ -29,7 +29,12 @@ type Loops struct {
 	mu        sync.Mutex // guards closed and listeners
 	closed    bool
 	listeners map[net.Listener]struct{}
-	done      sync.WaitGroup // the loop goroutines
+	done      sync.WaitGroup // the goroutines running the loops, not those that lost one
+
+	handOffAfter time.Duration // 0: never
+	epoch        time.Time     // callback start times are counted from here
+	stopWatch    chan struct{} // closed to stop the watchdog
+	watchDone    chan struct{}
 }
 
 // A loopKernel is the backend side of one loop: an epoll instance
@@ -45,6 +50,8 @@ type Loops struct {
 //	wait(block)        submit what is queued, wait for events (only if block)
 //	                   and dispatch them to the loop
 //	wake()             make a blocked wait return; any goroutine
+//	takeOver()         prepare for a new loop goroutine (hand-off), called
+//	                   while the old one may still run a LoopHandler method
 //	close()            release the kernel interface; no op is in flight
 type loopKernel interface {
 	add(c *LoopConn) error
@@ -54,6 +61,7 @@ type loopKernel interface {
 	release(c *LoopConn)
 	wait(block bool) error
 	wake()
+	takeOver()
 	close()
 }
 
@@ -73,7 +81,29 @@ type loop struct {
 	inbox   []func()
 	pending atomic.Bool // inbox is not empty: a wake-up was sent
 	stop    bool        // Close was called: close every connection, then exit
+
+	// The batches a pass works through keep their cursor here, so that a
+	// goroutine taking the loop over goes on where the old one stopped.
+	inboxRun []func()
+	inboxPos int
+	dirtyPos int
+
+	// call is when the LoopHandler method now running began (ns since
+	// g.epoch), 0 when none runs, callTaken once the loop was handed off
+	// during it: whoever moves it from a start time to callTaken (the
+	// watchdog, or Leave) hands the loop off. callConn is the connection
+	// of that method, written before call.
+	call       atomic.Int64
+	callConn   *LoopConn
+	canHandOff bool // false for a ring owned by a locked thread
 }
+
+// callTaken marks a loop handed off during the running method.
+const callTaken = -1
+
+// errLostLoop unwinds the goroutine that lost its loop, from where its
+// LoopHandler method returned to the top of the loop goroutine.
+var errLostLoop = errors.New("netfd: loop handed off")
 
 // NewLoops starts the loops. On io_uring each loop owns its ring from a
 // locked OS thread (docs/design.md has the measurements).
@@ -100,10 +130,12 @@ func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) 
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, tuning: tuning, listeners: map[net.Listener]struct{}{}}
+	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, tuning: tuning, listeners: map[net.Listener]struct{}{},
+		handOffAfter: cfg.HandOffAfter, epoch: time.Now()}
 	if g.maxQueued <= 0 {
 		g.maxQueued = 1 << 20
 	}
+	g.handOffAfter = max(g.handOffAfter, 0)
 	for range n {
 		l := &loop{g: g}
 		if err := l.start(); err != nil {
@@ -111,6 +143,10 @@ func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) 
 			return nil, err
 		}
 		g.loops = append(g.loops, l)
+	}
+	if g.handOffAfter > 0 {
+		g.stopWatch, g.watchDone = make(chan struct{}), make(chan struct{})
+		go g.watch()
 	}
 	return g, nil
 }
@@ -125,17 +161,31 @@ func (l *loop) start() error {
 	ready := make(chan error, 1)
 	l.g.done.Add(1)
 	go func() {
-		defer l.g.done.Done()
-		k, _, err := newLoopKernel(l)
+		k, locked, err := newLoopKernel(l)
 		l.k = k
+		l.canHandOff = !locked
 		ready <- err
 		if err != nil {
+			l.g.done.Done()
 			return
 		}
-		l.run()
-		k.close()
+		l.runOwned()
 	}()
 	return <-ready
+}
+
+// runOwned runs the loop on the calling goroutine until Close, then
+// releases the kernel side, or returns early if the goroutine lost the
+// loop to a successor during a LoopHandler method.
+func (l *loop) runOwned() {
+	defer func() {
+		if p := recover(); p != nil && p != errLostLoop {
+			panic(p)
+		}
+	}()
+	l.run()
+	l.k.close()
+	l.g.done.Done()
 }
 
 // run is the loop: run what other goroutines posted, flush the queued
@@ -143,7 +193,7 @@ func (l *loop) start() error {
 func (l *loop) run() {
 	for {
 		l.runInbox()
-		if l.stop && l.live == 0 {
+		if l.stop && l.live == 0 && !l.pending.Load() {
 			return
 		}
 		l.flush()
@@ -163,30 +213,48 @@ func (l *loop) post(f func()) {
 	}
 }
 
-func (l *loop) runInbox() {
-	if !l.pending.Load() {
-		return
-	}
+// soon is post from the loop goroutine: f runs at the start of the next
+// pass, after the current LoopHandler method, and no wake-up is needed.
+// OnClose and Detach's function go this way, so that they never run
+// inside the Close or Detach that caused them, on either backend.
+func (l *loop) soon(f func()) {
 	l.inMu.Lock()
-	fs := l.inbox
-	l.inbox = nil
-	l.pending.Store(false)
+	l.inbox = append(l.inbox, f)
 	l.inMu.Unlock()
-	for _, f := range fs {
+	l.pending.Store(true)
+}
+
+func (l *loop) runInbox() {
+	if l.inboxPos == len(l.inboxRun) {
+		if !l.pending.Load() {
+			return
+		}
+		l.inMu.Lock()
+		l.inboxRun, l.inboxPos = l.inbox, 0
+		l.inbox = nil
+		l.pending.Store(false)
+		l.inMu.Unlock()
+	}
+	for l.inboxPos < len(l.inboxRun) {
+		f := l.inboxRun[l.inboxPos]
+		l.inboxRun[l.inboxPos] = nil
+		l.inboxPos++
 		f()
 	}
 }
 
 // flush starts a send on every connection that queued bytes this pass.
 func (l *loop) flush() {
-	for i, c := range l.dirty {
+	for l.dirtyPos < len(l.dirty) {
+		c := l.dirty[l.dirtyPos]
+		l.dirty[l.dirtyPos] = nil
+		l.dirtyPos++
 		c.dirty = false
 		if len(c.out) > 0 && !c.sendBusy && c.sysfd >= 0 {
 			l.k.send(c)
 		}
-		l.dirty[i] = nil
 	}
-	l.dirty = l.dirty[:0]
+	l.dirty, l.dirtyPos = l.dirty[:0], 0
 }
 
 // Serve accepts connections on ln, a Listener of this package on the
@@ -300,6 +368,10 @@ func (g *Loops) Close() error {
 		l.post(l.shutdown)
 	}
 	g.done.Wait()
+	if g.stopWatch != nil { // after the loops: one stuck in a method still needs it
+		close(g.stopWatch)
+		<-g.watchDone
+	}
 	return nil
 }
 
@@ -327,13 +399,17 @@ func (l *loop) open(c *LoopConn, buffered []byte) {
 		unix.Close(c.sysfd)
 		c.sysfd = -1
 		c.state = connDone
-		l.g.h.OnOpen(c)
-		l.g.h.OnClose(c, c.opError("register", err))
+		err = c.opError("register", err)
+		l.invoke(c, nil, nil, func() int {
+			l.g.h.OnOpen(c)
+			l.g.h.OnClose(c, err)
+			return 0
+		}, nil)
 		return
 	}
-	l.g.h.OnOpen(c)
+	l.invoke(c, nil, nil, func() int { l.g.h.OnOpen(c); return 0 }, nil)
 	if len(buffered) > 0 && c.state == connOpen {
-		l.deliver(c, buffered)
+		l.deliver(c, buffered, nil)
 	}
 }
 
@@ -366,8 +442,18 @@ func (l *loop) lookup(slot, gen uint32) *LoopConn {
 }
 
 // deliver hands bytes that arrived on c to the handler and keeps what it
-// did not consume.
-func (l *loop) deliver(c *LoopConn, data []byte) {
+// did not consume. lost runs if the handler's goroutine loses the loop
+// (see invoke): it gives back what data lives in.
+func (l *loop) deliver(c *LoopConn, data []byte, lost func()) {
+	if c.away {
+		// The handler's goroutine left the loop: keep the bytes for its
+		// Leave, within bounds.
+		c.awayIn = append(c.awayIn, data...)
+		if len(c.awayIn) > l.g.maxQueued {
+			l.k.stopRecv(c)
+		}
+		return
+	}
 	if c.state != connOpen {
 		if c.state == connDetaching {
 			c.in = l.bufs.append(c.in, data) // handed over to the net.Conn
@@ -385,7 +471,7 @@ func (l *loop) deliver(c *LoopConn, data []byte) {
 		c.in = l.bufs.append(c.in, data)
 		in = c.in
 	}
-	n := l.g.h.OnData(c, in)
+	n := l.invoke(c, in, nil, func() int { return l.g.h.OnData(c, in) }, lost)
 	n = min(max(n, 0), len(in))
 	switch {
 	case len(c.in) == 0 && n < len(in):
@@ -403,11 +489,17 @@ func (l *loop) deliver(c *LoopConn, data []byte) {
 // bounded; a piece the handler cannot use is grown to all of them.
 func (l *loop) deliverHeld(c *LoopConn) {
 	for len(c.in) > 0 && !c.paused && c.state == connOpen {
-		k := min(len(c.in), max(l.g.maxQueued-c.Queued(), 4<<10))
-		n := l.g.h.OnData(c, c.in[:k])
+		k := min(len(c.in), max(l.g.maxQueued-c.queued(), 4<<10))
+		in := c.in[:k]
+		n := l.invoke(c, in, c.in[k:], func() int { return l.g.h.OnData(c, in) }, nil)
 		n = min(max(n, 0), k)
-		if n == 0 && k < len(c.in) {
-			n = min(max(l.g.h.OnData(c, c.in), 0), len(c.in))
+		if n == 0 && k < len(c.in) && c.state == connOpen {
+			in = c.in
+			n = l.invoke(c, in, nil, func() int { return l.g.h.OnData(c, in) }, nil)
+			n = min(max(n, 0), len(c.in))
+		}
+		if c.state != connOpen {
+			return
 		}
 		if n == 0 {
 			return
@@ -424,14 +516,15 @@ func (l *loop) deliverHeld(c *LoopConn) {
 // eof tells the handler that the peer shut down its side.
 func (l *loop) eof(c *LoopConn) {
 	c.eof = true
+	l.peerGone(c)
 	l.tellEOF(c)
 }
 
 // tellEOF calls OnEOF once, after the bytes held for back-pressure.
 func (l *loop) tellEOF(c *LoopConn) {
-	if c.eof && !c.eofSent && !c.paused && c.state == connOpen {
+	if c.eof && !c.eofSent && !c.paused && !c.away && c.state == connOpen {
 		c.eofSent = true
-		l.g.h.OnEOF(c)
+		l.invoke(c, nil, nil, func() int { l.g.h.OnEOF(c); return 0 }, nil)
 	}
 }
 
@@ -443,7 +536,7 @@ func (l *loop) sent(c *LoopConn) {
 			return
 		}
 	}
-	if c.paused && c.Queued() <= l.g.maxQueued/2 && c.state == connOpen {
+	if c.paused && c.queued() <= l.g.maxQueued/2 && c.state == connOpen {
 		c.paused = false
 		l.k.resumeRecv(c)
 		l.deliverHeld(c)
@@ -470,11 +563,22 @@ func (l *loop) settle(c *LoopConn) {
 	if c.err == nil && err != nil {
 		c.err = c.opError("close", os.NewSyscallError("close", err))
 	}
-	if c.detach != nil { // a Detach that failed
-		c.detach(nil, c.err)
+	l.peerGone(c)
+	if fn := c.detach; fn != nil { // a Detach or Leave that failed
+		err := c.err
+		if err == nil {
+			err = c.opError("detach", net.ErrClosed)
+		}
+		if c.leaving {
+			fn(nil, err)
+		} else {
+			l.soon(func() { l.invoke(c, nil, nil, func() int { fn(nil, err); return 0 }, nil) })
+		}
 		return
 	}
-	l.g.h.OnClose(c, c.err)
+	if !c.away { // else its goroutine learns it from Leave or comeBack
+		l.soon(func() { l.invoke(c, nil, nil, func() int { l.g.h.OnClose(c, c.err); return 0 }, nil) })
+	}
 }
 
 // remove takes c out of the loop's table and returns its buffers.
@@ -500,20 +604,23 @@ func (l *loop) finishDetach(c *LoopConn) {
 	c.sysfd = -1
 	c.state = connDone
 	fn := c.detach
+	var conn net.Conn
 	drv, err := driverFor(l.g.backend)
 	if err != nil {
 		unix.Close(s)
-		fn(nil, c.opError("detach", err))
-		return
+		err = c.opError("detach", err)
+	} else if fd, ferr := newFD(s, drv); ferr != nil {
+		err = c.opError("detach", ferr)
+	} else {
+		fd.pending = append([]byte(nil), held...)
+		conn = newConn(fd, c.network, c.laddr, c.raddr)
 	}
-	fd, err := newFD(s, drv)
-	if err != nil {
-		fn(nil, c.opError("detach", err))
-		return
-	}
-	fd.pending = append([]byte(nil), held...)
 	l.bufs.put(held)
-	fn(newConn(fd, c.network, c.laddr, c.raddr), nil)
+	if c.leaving {
+		fn(conn, err)
+		return
+	}
+	l.soon(func() { l.invoke(c, nil, nil, func() int { fn(conn, err); return 0 }, nil) })
 }
 
 // A LoopConn is a connection served by a loop. Its methods must be called
@@ -545,6 +652,19 @@ type LoopConn struct {
 	shutWr     bool   // CloseWrite waits for the queue to empty
 	err        error  // why the connection is ending, if not Close
 	detach     func(net.Conn, error)
+
+	// The hand-off (loop_handoff_linux.go). callStart and callIn belong to
+	// the goroutine running c's LoopHandler method; away is set when that
+	// goroutine loses the loop, after which the loop holds what arrives
+	// in awayIn until Leave.
+	callStart int64
+	callIn    []byte
+	away      bool
+	awayIn    []byte
+	later     []func() // what the handed-off method did with c, for comeBack
+	left      bool     // its method called Leave (its goroutine's field)
+	leaving   bool     // detach is Leave's: call it directly (the loop's field)
+	gone      atomic.Pointer[func()]
 }
 
 // connState is a LoopConn's life: open, then closing or detaching until
@@ -563,6 +683,16 @@ const (
 // that is net.ErrClosed. When more than LoopConfig.MaxQueued bytes are
 // queued, the loop stops reading from c until half of them were sent.
 func (c *LoopConn) Write(p []byte) (int, error) {
+	if !c.pin() {
+		q := append([]byte(nil), p...)
+		c.defer_(func() { c.write(q) })
+		return len(p), nil
+	}
+	defer c.unpin()
+	return c.write(p)
+}
+
+func (c *LoopConn) write(p []byte) (int, error) {
 	if c.state != connOpen {
 		return 0, c.opError("write", net.ErrClosed)
 	}
@@ -575,19 +705,37 @@ func (c *LoopConn) Write(p []byte) (int, error) {
 		c.dirty = true
 		l.dirty = append(l.dirty, c)
 	}
-	if !c.paused && c.Queued() > l.g.maxQueued {
+	if !c.paused && c.queued() > l.g.maxQueued {
 		c.paused = true
 		l.k.stopRecv(c)
 	}
 	return len(p), nil
 }
 
-// Queued returns how many written bytes the kernel has not taken yet.
-func (c *LoopConn) Queued() int { return len(c.out) + len(c.sending) - c.sendOff }
+// Queued returns how many written bytes the kernel has not taken yet; 0
+// once the loop was handed off.
+func (c *LoopConn) Queued() int {
+	if !c.pin() {
+		return 0
+	}
+	defer c.unpin()
+	return c.queued()
+}
+
+func (c *LoopConn) queued() int { return len(c.out) + len(c.sending) - c.sendOff }
 
 // Close sends what is queued, then closes the connection; OnClose follows
 // with a nil error. Bytes that arrive meanwhile are dropped.
 func (c *LoopConn) Close() error {
+	if !c.pin() {
+		c.defer_(func() { c.close() })
+		return nil
+	}
+	defer c.unpin()
+	return c.close()
+}
+
+func (c *LoopConn) close() error {
 	if c.state != connOpen {
 		return c.opError("close", net.ErrClosed)
 	}
@@ -600,10 +748,19 @@ func (c *LoopConn) Close() error {
 // CloseWrite shuts down the sending side once the queued bytes are sent
 // (the peer reads EOF); c keeps receiving.
 func (c *LoopConn) CloseWrite() error {
+	if !c.pin() {
+		c.defer_(func() { c.closeWrite() })
+		return nil
+	}
+	defer c.unpin()
+	return c.closeWrite()
+}
+
+func (c *LoopConn) closeWrite() error {
 	if c.state != connOpen {
 		return c.opError("close", net.ErrClosed)
 	}
-	if c.Queued() > 0 {
+	if c.queued() > 0 {
 		c.shutWr = true // done by the send path once empty
 		return nil
 	}
@@ -626,6 +783,15 @@ func (c *LoopConn) shutdownWrite() error {
 // connection. OnClose is not called for c; on failure fn gets the error
 // and a nil net.Conn, and the connection is closed.
 func (c *LoopConn) Detach(fn func(net.Conn, error)) {
+	if !c.pin() {
+		c.defer_(func() { c.detachTo(fn) })
+		return
+	}
+	defer c.unpin()
+	c.detachTo(fn)
+}
+
+func (c *LoopConn) detachTo(fn func(net.Conn, error)) {
 	if c.state != connOpen {
 		fn(nil, c.opError("detach", net.ErrClosed))
 		return

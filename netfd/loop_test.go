@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
 	"github.com/ringnet/ringnet/internal/leakcheck"
@@ -579,4 +580,127 @@ func TestLoopRingStarved(t *testing.T) {
 	if enobufs == 0 || overflows == 0 {
 		t.Fatalf("ENOBUFS %d, CQ overflows %d: the test did not starve the ring", enobufs, overflows)
 	}
+}
+
+// TestLoopHandOff: with one loop and HandOffAfter set, a handler that
+// blocks does not hold up the loop's other connections; what it writes
+// after the hand-off arrives in order, the bytes that came meanwhile are
+// delivered after it returns, and the client going away while it blocks
+// is reported through OnGone.
+func TestLoopHandOff(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		releases := make(chan chan struct{}, 2)
+		blocked := make(chan struct{}, 1)
+		gone := make(chan struct{})
+		var goneOnce sync.Once
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Millisecond}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				if bytes.HasPrefix(in, []byte("block")) {
+					c.OnGone(func() { goneOnce.Do(func() { close(gone) }) })
+					release := make(chan struct{})
+					releases <- release
+					blocked <- struct{}{}
+					<-release
+					c.Write([]byte("unblocked;"))
+					return len("block")
+				}
+				c.Write(in)
+				return len(in)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+		a := dialT(t, b, addr)
+		a.Write([]byte("block"))
+		<-blocked
+		a.Write([]byte("after;")) // arrives while the handler is away
+		// Another connection on the same (only) loop is served meanwhile.
+		o := dialT(t, b, addr)
+		o.SetDeadline(time.Now().Add(10 * time.Second))
+		for i := range 20 {
+			msg := []byte("ping " + strconv.Itoa(i))
+			o.Write(msg)
+			got := make([]byte, len(msg))
+			if _, err := io.ReadFull(o, got); err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("other connection while a handler blocks: %q, %v", got, err)
+			}
+		}
+		close(<-releases)
+		want := "unblocked;after;"
+		got := make([]byte, len(want))
+		a.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadFull(a, got); err != nil || string(got) != want {
+			t.Fatalf("blocked connection read %q, %v; want %q", got, err, want)
+		}
+		// Once more, and this time the client goes away while it blocks.
+		a.Write([]byte("block"))
+		<-blocked
+		a.Close()
+		<-gone
+		close(<-releases)
+	})
+}
+
+// TestLoopLeave: a handler leaves the loop with the unconsumed bytes,
+// serves the connection in blocking mode with deadlines, and attaches it
+// back; the other connections of the loop are served all along.
+func TestLoopLeave(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		var g *netfd.Loops
+		left := make(chan struct{}, 1)
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Hour}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				i := bytes.Index(in, []byte("leave\n"))
+				if i < 0 {
+					c.Write(in)
+					return len(in)
+				}
+				c.Write(in[:i])
+				nc, err := c.Leave(i + len("leave\n"))
+				if err != nil {
+					t.Error("Leave:", err)
+					return 0
+				}
+				left <- struct{}{}
+				// Blocking mode: read one line with a deadline, answer it.
+				nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+				r := bufio.NewReader(nc)
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Error("blocking read:", err)
+					nc.Close()
+					return 0
+				}
+				nc.Write([]byte("blocking:" + line))
+				nc.SetReadDeadline(time.Time{})
+				rest, _ := r.Peek(r.Buffered())
+				if err := g.Attach(nc, bytes.Clone(rest), nil); err != nil {
+					t.Error("Attach:", err)
+				}
+				return 0 // ignored after Leave
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+		a := dialT(t, b, addr)
+		a.SetDeadline(time.Now().Add(10 * time.Second))
+		a.Write([]byte("one;leave\ntwo\nthr"))
+		<-left
+		o := dialT(t, b, addr)
+		o.SetDeadline(time.Now().Add(10 * time.Second))
+		o.Write([]byte("other"))
+		if got := make([]byte, 5); func() bool { _, err := io.ReadFull(o, got); return err != nil || string(got) != "other" }() {
+			t.Fatal("other connection not served while one left the loop")
+		}
+		a.Write([]byte("ee"))
+		want := "one;blocking:two\nthree"
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(a, got); err != nil || string(got) != want {
+			t.Fatalf("read %q, %v; want %q", got, err, want)
+		}
+	})
 }

@@ -9,9 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The io_uring loop: one ring per loop, created on the loop's locked OS
-// thread with SINGLE_ISSUER|DEFER_TASKRUN, since only that thread ever
-// enters it. Each connection has one multishot recv armed, whose data
+// The io_uring loop: one ring per loop, entered only by the goroutine
+// running the loop. Each connection has one multishot recv armed, whose data
 // lands in a buffer the kernel picks from the loop's provided-buffer ring
 // when data arrives, so an idle connection holds no buffer. The handler
 // sees the bytes in that buffer; what it does not consume is copied into
@@ -21,13 +20,14 @@ import (
 // Other goroutines wake the loop through an eventfd that a read SQE in the
 // ring waits on.
 type uringLoop struct {
-	l    *loop
-	r    *ring.Ring
-	cfg  uringLoopConfig
-	br   *ring.BufRing
-	bufs []byte // the provided buffers, cfg.bufs × cfg.bufSize
-	nbr  int    // buffers given back since the last BufRing.Advance
-	cqes []*ring.CQE
+	l      *loop
+	r      *ring.Ring
+	cfg    uringLoopConfig
+	br     *ring.BufRing
+	bufs   []byte // the provided buffers, cfg.bufs × cfg.bufSize
+	nbr    int    // buffers given back since the last BufRing.Advance
+	cqes   []*ring.CQE
+	n, pos int // cqes[:n] are peeked and not yet released; cqes[pos:n] still to dispatch
 
 	wakefd    int
 	wakeBuf   *[8]byte // the eventfd read's buffer, on the heap
@@ -51,11 +51,14 @@ type uringLoopConfig struct {
 	regRing bool // IORING_REGISTER_RING_FDS: enter by registered index
 }
 
+// uringLoopDefaults: an unlocked loop goroutine with COOP_TASKRUN, so
+// that any goroutine can take the loop over (the hand-off); a ring with
+// SINGLE_ISSUER|DEFER_TASKRUN and a registered ring fd belongs to one
+// thread. docs/design.md compares the two.
 var uringLoopDefaults = uringLoopConfig{
-	flags: ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll,
+	flags: ring.SetupCoopTaskrun | ring.SetupCQSize | ring.SetupSubmitAll,
 	sq:    1024, cq: 16384,
 	bufs: 1024, bufSize: 8 << 10,
-	lock: true, regRing: true,
 }
 
 // user_data of the loop's SQEs: the op kind in the top byte, then the
@@ -169,6 +172,16 @@ func (u *uringLoop) resumeRecv(c *LoopConn) {
 
 func (u *uringLoop) release(*LoopConn) {}
 
+// takeOver needs nothing: the buffer the old goroutine's method was
+// given goes back to the ring through the loop's inbox (recvDone).
+func (u *uringLoop) takeOver() {}
+
+// recycle gives provided buffer bid back to the kernel.
+func (u *uringLoop) recycle(bid uint16) {
+	u.br.Add(u.buf(bid), bid, u.br.Mask(), u.nbr)
+	u.nbr++
+}
+
 func (u *uringLoop) wake() {
 	one := [8]byte{1}
 	unix.Write(u.wakefd, one[:])
@@ -178,6 +191,10 @@ func (u *uringLoop) wake() {
 // since the last one and, if block, waits for a completion; then it
 // dispatches the completions.
 func (u *uringLoop) wait(block bool) error {
+	if u.n > 0 {
+		u.dispatch() // a successor goes on with the batch and releases it
+		return nil
+	}
 	for _, c := range u.rearm {
 		if c.state == connOpen && !c.recvOff && !c.recvArmed && !c.eof {
 			u.armRecv(c)
@@ -203,19 +220,29 @@ func (u *uringLoop) wait(block bool) error {
 		return err
 	}
 	for {
-		n := u.r.PeekBatchCQE(u.cqes)
-		for _, cqe := range u.cqes[:n] {
-			u.complete(cqe.UserData, cqe.Res, cqe.Flags)
-		}
-		u.r.CQAdvance(uint32(n))
-		if u.nbr > 0 {
-			u.br.Advance(u.nbr)
-			u.nbr = 0
-		}
-		if n < len(u.cqes) {
+		u.n, u.pos = u.r.PeekBatchCQE(u.cqes), 0
+		if !u.dispatch() {
 			return nil
 		}
 	}
+}
+
+// dispatch completes cqes[pos:n] and releases them; it reports whether
+// the batch was full, so more may wait.
+func (u *uringLoop) dispatch() bool {
+	for u.pos < u.n {
+		cqe := u.cqes[u.pos]
+		u.pos++
+		u.complete(cqe.UserData, cqe.Res, cqe.Flags)
+	}
+	u.r.CQAdvance(uint32(u.n))
+	if u.nbr > 0 {
+		u.br.Advance(u.nbr)
+		u.nbr = 0
+	}
+	full := u.n == len(u.cqes)
+	u.n, u.pos = 0, 0
+	return full
 }
 
 // complete dispatches one CQE. Every CQE belongs to an op the loop
@@ -249,10 +276,10 @@ func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 	switch {
 	case res > 0:
 		bid := uint16(flags >> ring.CQEBufferShift)
-		b := u.buf(bid)
-		u.l.deliver(c, b[:res])
-		u.br.Add(b, bid, u.br.Mask(), u.nbr)
-		u.nbr++
+		u.l.deliver(c, u.buf(bid)[:res], func() {
+			u.l.post(func() { u.recycle(bid) }) // the successor's to give back
+		})
+		u.recycle(bid)
 	case res == 0:
 		u.l.eof(c)
 	case -res == int32(unix.ENOBUFS):
@@ -261,7 +288,8 @@ func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 		u.enobufs++
 	case -res == int32(unix.ECANCELED):
 	default:
-		c.fail(c.opError("read", os.NewSyscallError("recv", unix.Errno(-res))))
+		u.l.peerGone(c)
+		c.fail(c.opError("read", os.NewSyscallError("read", unix.Errno(-res))))
 	}
 	if more {
 		return
@@ -280,7 +308,7 @@ func (u *uringLoop) sendDone(c *LoopConn, res int32) {
 		c.sending, c.sendOff = nil, 0
 		err := error(io.ErrUnexpectedEOF)
 		if res < 0 {
-			err = os.NewSyscallError("send", unix.Errno(-res))
+			err = os.NewSyscallError("write", unix.Errno(-res))
 		}
 		c.fail(c.opError("write", err))
 		return

@@ -1,0 +1,244 @@
+package netfd
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"time"
+)
+
+// The hand-off: a LoopHandler method that blocks must not hold up the
+// other connections of its loop. Every method runs through invoke, which
+// publishes when it began; the watchdog (or Leave, when the handler knows
+// it will block) moves that start time to callTaken and starts a new
+// goroutine on the loop, which goes on with the batches the old one was
+// working through. The old goroutine keeps only its connection: the loop
+// marks it away (it delivers nothing more to it and tells the owner if the
+// peer goes, see OnGone), and when its method returns, invoke unwinds the
+// old goroutine out of the loop (errLostLoop). Its connection goes on in
+// blocking mode through Leave.
+
+// invoke runs f, a LoopHandler method for c, which returns how much of
+// in it consumed (OnData; 0 for the others); rest is what follows in in
+// c's unconsumed input. If the loop was handed off meanwhile, the
+// goroutine gives c back to the loop (comeBack, with the input f did not
+// consume and what f did with c meanwhile), runs lost to give back what
+// the loop lent f, and unwinds out of the loop (errLostLoop). A panic in f
+// is logged and fails c, as net/http recovers a handler's.
+func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) int {
+	if l.call.Load() != 0 {
+		return f() // called from another method (say OnClose from Close): part of it
+	}
+	start := int64(time.Since(l.g.epoch)) | 1 // odd: never 0, callTaken or pinned
+	l.callConn = c
+	c.callStart, c.callIn = start, in
+	l.call.Store(start)
+	var n int
+	p := callRecovered(func() { n = f() })
+	if !l.call.CompareAndSwap(start, 0) {
+		if !c.left { // c goes on in the loop
+			held := append([]byte(nil), in[min(max(n, 0), len(in)):]...)
+			held = append(held, rest...)
+			later := c.later
+			c.later = nil
+			l.post(func() { l.comeBack(c, held, later) })
+		}
+		if lost != nil {
+			lost()
+		}
+		panic(errLostLoop)
+	}
+	c.callStart, c.callIn = 0, nil
+	if p != nil {
+		buf := make([]byte, 64<<10)
+		buf = buf[:runtime.Stack(buf, false)]
+		slog.Error("netfd: LoopHandler panicked", "panic", p, "stack", string(buf))
+		c.fail(c.opError("read", fmt.Errorf("netfd: LoopHandler panicked: %v", p)))
+	}
+	return n
+}
+
+// comeBack serves c on the loop again after its method, handed off,
+// returned: held is the input it did not consume, later what it did with
+// c meanwhile.
+func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
+	if c.state == connDone { // closed meanwhile, or it left with Leave
+		return
+	}
+	c.away = false
+	l.bufs.put(c.in) // what the method was given; it is done with it
+	c.in = nil
+	if len(held)+len(c.awayIn) > 0 {
+		c.in = l.bufs.append(nil, held)
+		c.in = append(c.in, c.awayIn...)
+	}
+	c.awayIn = nil
+	for _, f := range later {
+		f()
+	}
+	if c.state != connOpen {
+		return
+	}
+	if !c.paused {
+		l.k.resumeRecv(c) // receiving stopped or skipped while away
+	}
+	if len(c.in) > 0 {
+		l.deliver(c, nil, nil)
+	}
+	l.tellEOF(c)
+}
+
+func callRecovered(f func()) (p any) {
+	defer func() { p = recover() }()
+	f()
+	return nil
+}
+
+// handOff gives the loop to a new goroutine. The caller has moved
+// l.call to callTaken; c is the connection whose method holds the old
+// goroutine.
+func (l *loop) handOff(c *LoopConn) {
+	c.away = true
+	l.k.takeOver()
+	go func() {
+		l.call.Store(0)
+		l.runOwned()
+	}()
+}
+
+// pin keeps the loop from being handed off while a LoopConn method runs
+// in c's own LoopHandler method; it fails once the loop was handed off,
+// and the method must then Leave. Outside c's method the caller is the
+// loop goroutine serving another connection, and nothing is pinned.
+func (c *LoopConn) pin() bool {
+	s := c.callStart
+	return s == 0 || c.l.call.CompareAndSwap(s, s+1)
+}
+
+// defer records op, something c's handed-off method did with c, to take
+// effect through the loop, in order, once the method returns.
+func (c *LoopConn) defer_(op func()) { c.later = append(c.later, op) }
+
+func (c *LoopConn) unpin() {
+	if s := c.callStart; s != 0 {
+		c.l.call.Store(s)
+	}
+}
+
+// watch is the watchdog: it hands off every loop whose running method has
+// taken longer than g.handOffAfter.
+func (g *Loops) watch() {
+	defer close(g.watchDone)
+	t := time.NewTicker(g.handOffAfter)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.stopWatch:
+			return
+		case <-t.C:
+		}
+		now := int64(time.Since(g.epoch))
+		for _, l := range g.loops {
+			start := l.call.Load()
+			if start > 0 && start&1 == 1 && now-start >= int64(g.handOffAfter) && l.canHandOff &&
+				l.call.CompareAndSwap(start, callTaken) {
+				l.handOff(l.callConn)
+			}
+		}
+	}
+}
+
+// ErrNotInHandler is returned by Leave when called other than from a
+// LoopHandler method running for the connection.
+var ErrNotInHandler = errors.New("netfd: Leave called outside the connection's LoopHandler method")
+
+// Leave takes c and the calling goroutine out of the loop. Called from a
+// LoopHandler method running for c, it gives the loop to a new goroutine
+// (unless the watchdog already did, because the method ran too long), so
+// the method may block from now on without holding up the loop's other
+// connections; c goes on in blocking mode as the returned net.Conn (a
+// *Conn). In OnData, consumed says how much of in the handler has
+// consumed: the rest, and what arrived since, is read first from the
+// net.Conn. Bytes queued with Write are sent before Leave returns. After
+// Leave, in and c must not be used; the method's result is ignored, and
+// OnClose is not called for c.
+func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
+	l := c.l
+	start := c.callStart
+	if start == 0 {
+		return nil, c.opError("leave", ErrNotInHandler)
+	}
+	if !l.canHandOff {
+		return nil, c.opError("leave", errors.New("netfd: this loop's ring belongs to its thread and cannot be handed off"))
+	}
+	var held []byte
+	if consumed < len(c.callIn) {
+		held = append(held, c.callIn[max(consumed, 0):]...)
+	}
+	if l.call.CompareAndSwap(start, callTaken) {
+		l.handOff(c)
+	} // else the watchdog has handed it off already
+	later := c.later
+	c.later, c.left = nil, true
+	type result struct {
+		conn net.Conn
+		err  error
+	}
+	done := make(chan result, 1)
+	l.post(func() {
+		for _, f := range later {
+			f()
+		}
+		l.leave(c, held, func(conn net.Conn, err error) { done <- result{conn, err} })
+	})
+	r := <-done
+	return r.conn, r.err
+}
+
+// leave detaches c, whose goroutine has left the loop, on the loop.
+func (l *loop) leave(c *LoopConn, held []byte, fn func(net.Conn, error)) {
+	if c.state != connOpen {
+		err := c.err
+		if err == nil {
+			err = c.opError("leave", net.ErrClosed)
+		}
+		fn(nil, err)
+		return
+	}
+	// c.in may be what the old goroutine was given; it is done with it.
+	l.bufs.put(c.in)
+	c.in = l.bufs.append(nil, held)
+	if len(c.awayIn) > 0 {
+		c.in = append(c.in, c.awayIn...)
+		c.awayIn = nil
+	}
+	c.detach, c.leaving = fn, true
+	c.state = connDetaching
+	l.k.stopRecv(c)
+	l.settle(c)
+}
+
+// OnGone registers f to be called, once, if the loop sees the peer shut
+// down or the connection fail while c's handler is away from the loop
+// (handed off, before it calls Leave). f runs on the loop goroutine,
+// concurrently with the handler, and must not block: it is how a server
+// cancels a request's context when the client goes away.
+func (c *LoopConn) OnGone(f func()) {
+	if f == nil {
+		c.gone.Store(nil)
+		return
+	}
+	c.gone.Store(&f)
+}
+
+// peerGone calls c's OnGone function for an away connection.
+func (l *loop) peerGone(c *LoopConn) {
+	if !c.away {
+		return
+	}
+	if f := c.gone.Swap(nil); f != nil {
+		(*f)()
+	}
+}
