@@ -242,3 +242,29 @@ func (l *loop) peerGone(c *LoopConn) {
 		(*f)()
 	}
 }
+
+// HandedOff reports whether the LoopHandler method running for c has lost
+// its loop to the watchdog: what it does with c from now on takes effect
+// only when it returns, unless it calls Leave. False outside c's method.
+func (c *LoopConn) HandedOff() bool {
+	s := c.callStart
+	if s == 0 {
+		return false
+	}
+	now := c.l.call.Load()
+	return now != s && now != s+1
+}
+
+// Do runs f on c's loop at the start of its next pass, as a LoopHandler
+// method for c, unless c has left the loop by then (closed, detached, or
+// its handler is away). It may be called from any goroutine: it is how
+// another goroutine closes an idle connection or enforces a timeout.
+func (c *LoopConn) Do(f func(c *LoopConn)) {
+	l := c.l
+	l.post(func() {
+		if c.state != connOpen || c.away {
+			return
+		}
+		l.invoke(c, nil, nil, func() int { f(c); return 0 }, nil)
+	})
+}

@@ -802,6 +802,17 @@ func (c *LoopConn) detachTo(fn func(net.Conn, error)) {
 	c.l.settle(c)
 }
 
+// Abort closes c at once, dropping what is queued; OnClose follows with
+// an error that is net.ErrClosed.
+func (c *LoopConn) Abort() {
+	if !c.pin() {
+		c.defer_(func() { c.fail(c.opError("close", net.ErrClosed)) })
+		return
+	}
+	defer c.unpin()
+	c.fail(c.opError("close", net.ErrClosed))
+}
+
 // fail ends c because of err: what is queued is dropped and the
 // connection is closed as soon as the kernel has let go of it.
 func (c *LoopConn) fail(err error) {

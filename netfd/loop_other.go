@@ -32,3 +32,8 @@ func (c *LoopConn) LocalAddr() net.Addr             { return nil }
 func (c *LoopConn) RemoteAddr() net.Addr            { return nil }
 func (c *LoopConn) Context() any                    { return nil }
 func (c *LoopConn) SetContext(any)                  {}
+func (c *LoopConn) Leave(int) (net.Conn, error)     { return nil, errors.ErrUnsupported }
+func (c *LoopConn) HandedOff() bool                 { return false }
+func (c *LoopConn) Do(func(*LoopConn))              {}
+func (c *LoopConn) Abort()                          {}
+func (c *LoopConn) OnGone(func())                   {}
