@@ -87,6 +87,10 @@
 //     OnData left as that netFD's pending; Loops.Attach releases a Conn's
 //     netFD without closing the descriptor and adopts it into a loop, with
 //     the bytes its reader had buffered delivered first.
+//   - loop_handoff_linux.go: a LoopHandler method that runs longer than
+//     LoopConfig.HandOffAfter, or calls LoopConn.Leave, gives its loop to
+//     a new goroutine; with Leave, its connection goes on in the blocking
+//     mode, the bytes the method did not consume read first.
 //
 // The package is Linux-only; elsewhere every constructor returns
 // errors.ErrUnsupported.
