@@ -1,8 +1,6 @@
 package netfd
 
 import (
-	"os"
-
 	"github.com/ringnet/ringnet/epoll"
 	"golang.org/x/sys/unix"
 )
@@ -111,7 +109,7 @@ func (e *epollLoop) read(c *LoopConn) {
 		if c.recvOff || c.eof || c.sysfd < 0 {
 			return
 		}
-		n, err := unix.Read(c.sysfd, e.buf)
+		n, err := recvMultishotOp.sys(c.sysfd, e.buf)
 		switch {
 		case n > 0:
 			e.l.deliver(c, e.buf[:n], nil)
@@ -123,9 +121,8 @@ func (e *epollLoop) read(c *LoopConn) {
 			return
 		case err == unix.EAGAIN:
 			return
-		case err == unix.EINTR:
 		default:
-			c.fail(c.opError("read", os.NewSyscallError("read", err)))
+			c.fail(c.opError("read", err))
 			return
 		}
 	}
@@ -135,17 +132,17 @@ func (e *epollLoop) read(c *LoopConn) {
 // send writes c.out; what the kernel does not take waits for EPOLLOUT.
 func (e *epollLoop) send(c *LoopConn) {
 	for len(c.out) > 0 {
-		n, err := unix.Write(c.sysfd, c.out)
+		n, err := sendOp.sys(c.sysfd, c.out)
 		if n > 0 {
 			c.out = c.out[:copy(c.out, c.out[n:])]
 		}
 		switch {
-		case err == nil || err == unix.EINTR:
+		case err == nil:
 		case err == unix.EAGAIN:
 			c.sendBusy = true
 			return
 		default:
-			c.fail(c.opError("write", os.NewSyscallError("write", err)))
+			c.fail(c.opError("write", err))
 			return
 		}
 	}

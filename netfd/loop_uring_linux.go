@@ -137,8 +137,7 @@ func (u *uringLoop) add(c *LoopConn) error {
 
 func (u *uringLoop) armRecv(c *LoopConn) {
 	s := u.sqe()
-	s.PrepRecvMultishot(c.sysfd, 0)
-	s.SetBufGroup(loopBgid)
+	recvMultishotOp.prep(s, c.sysfd, loopBgid)
 	s.SetData64(loopUD(udRecv, c))
 	c.recvArmed = true
 }
@@ -151,7 +150,7 @@ func (u *uringLoop) send(c *LoopConn) {
 
 func (u *uringLoop) prepSend(c *LoopConn) {
 	s := u.sqe()
-	s.PrepSend(c.sysfd, c.sending[c.sendOff:], unix.MSG_NOSIGNAL)
+	sendOp.prep(s, c.sysfd, c.sending[c.sendOff:])
 	s.SetData64(loopUD(udSend, c))
 }
 
@@ -274,24 +273,23 @@ func (u *uringLoop) complete(ud uint64, res int32, flags uint32) {
 }
 
 func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
-	more := flags&ring.CQEFMore != 0
+	n, bid, more, err := recvMultishotOp.result(res, flags)
 	switch {
-	case res > 0:
-		bid := uint16(flags >> ring.CQEBufferShift)
-		u.l.deliver(c, u.buf(bid)[:res], func() {
+	case err == nil && n > 0:
+		u.l.deliver(c, u.buf(bid)[:n], func() {
 			u.l.post(func() { u.recycle(bid) }) // the successor's to give back
 		})
 		u.recycle(bid)
-	case res == 0:
+	case err == nil:
 		u.l.eof(c)
-	case -res == int32(unix.ENOBUFS):
+	case err == unix.ENOBUFS:
 		// The ring ran dry: buffers come back during this pass and the
 		// recv is armed again at the start of the next.
 		u.enobufs++
-	case -res == int32(unix.ECANCELED):
+	case err == unix.ECANCELED:
 	default:
 		u.l.peerGone(c)
-		c.fail(c.opError("read", os.NewSyscallError("read", unix.Errno(-res))))
+		c.fail(c.opError("read", err))
 	}
 	if more {
 		return
@@ -304,18 +302,22 @@ func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 }
 
 func (u *uringLoop) sendDone(c *LoopConn, res int32) {
-	if res <= 0 {
+	n, err := sendOp.result(res, 0)
+	if err == unix.EAGAIN && c.err == nil {
+		u.prepSend(c) // interrupted: send the rest again
+		return
+	}
+	if err == nil && n == 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
 		c.sendBusy = false
 		u.l.bufs.put(c.sending)
 		c.sending, c.sendOff = nil, 0
-		err := error(io.ErrUnexpectedEOF)
-		if res < 0 {
-			err = os.NewSyscallError("write", unix.Errno(-res))
-		}
 		c.fail(c.opError("write", err))
 		return
 	}
-	c.sendOff += int(res)
+	c.sendOff += n
 	if c.sendOff < len(c.sending) && c.err == nil {
 		u.prepSend(c) // the kernel took part of it: send the rest
 		return
