@@ -207,6 +207,7 @@ func (l *loop) leave(c *LoopConn, held []byte, fn func(net.Conn, error)) {
 		fn(nil, err)
 		return
 	}
+	c.away = false // from now on what arrives is c.in, handed over below
 	// c.in may be what the old goroutine was given; it is done with it.
 	l.bufs.put(c.in)
 	c.in = l.bufs.append(nil, held)
