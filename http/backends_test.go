@@ -19,21 +19,32 @@ type backend = backendtest.Backend
 
 var allBackends = backendtest.All
 
-// run runs f once per backend as parallel subtests, then checks that no
-// file descriptor and no goroutine outlived them (backendtest.Run).
+// run runs f once per backend and server mode (std; epoll and uring on
+// event loops and on goroutines) as parallel subtests, then checks that
+// no file descriptor and no goroutine outlived them
+// (backendtest.RunServers).
 func run(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
-	backendtest.Run(t, f)
+	backendtest.RunServers(t, f)
 }
 
-// serve starts s on a fresh listener of b and returns its address; the
-// server is closed, and Serve has returned, when the test ends.
+// serve starts s on a fresh listener of b, in b's mode, and returns its
+// address; the server is closed, and Serve has returned, when the test
+// ends.
 func serve(t *testing.T, b backend, s *ringhttp.Server) string {
 	t.Helper()
+	setMode(b, s)
 	serveQuiet(s)
 	ln := b.ListenTCP(t)
 	backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
 	return ln.Addr().String()
+}
+
+// setMode makes s serve in b's mode.
+func setMode(b backend, s *ringhttp.Server) {
+	if b.Goroutine {
+		s.Mode = ringhttp.ModeGoroutine
+	}
 }
 
 // serveQuiet sends s's log to nowhere unless the test set a logger.

@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ringnet/ringnet/internal/wire"
+	"github.com/ringnet/ringnet/netfd"
 )
 
 // maxOutBuffered is how many response bytes collect in c.out before
@@ -44,6 +46,18 @@ type conn struct {
 	mu      sync.Mutex // guards state and closing, also read by Shutdown
 	state   http.ConnState
 	closing bool // Shutdown closed rwc while the conn was idle
+
+	// On an event loop (loop.go); the fields belong to whoever serves
+	// the connection, the loop or, after it left, its goroutine.
+	loops     *netfd.Loops // nil in the goroutine engine
+	ls        *loopServer
+	loopIn    []byte // what OnData is serving
+	left      bool   // it left the loop for the blocking mode
+	lingering bool   // half-closed on the loop, dropping input
+	done      bool   // closing or closed on the loop
+	partial   int    // bytes of an unfinished request header held by the loop
+	// Deadlines (Unix ns, 0 none) the sweeper enforces on the loop.
+	loopDeadline, writeDeadline atomic.Int64
 }
 
 func newConn(s *Server, rwc net.Conn, ctx context.Context) *conn {
@@ -71,6 +85,7 @@ const (
 	phaseIdle                       // waiting for the next request's first byte
 	phaseLinger                     // half-closed, draining what the client sends
 	phaseClose                      // done: teardown closes unless hijacked
+	phaseWait                       // on an event loop: the rest of a request is to come
 )
 
 // serve runs the connection until it closes or is hijacked.
@@ -110,6 +125,8 @@ func (c *conn) readPhase() (*response, connPhase) {
 	case err == errExpectation:
 		c.expectationFailed(w)
 		return nil, phaseClose
+	case err == errWouldBlock:
+		return nil, phaseWait
 	}
 	var re *requestError
 	if !errors.As(err, &re) {
@@ -213,12 +230,16 @@ func (c *conn) readRequest() (*response, error) {
 		// RFC 9112 §2.2: a server SHOULD ignore an empty line before the
 		// request line; net/http drops up to 4 CR or LF after a POST
 		// (old clients count the CRLF after a body wrongly).
-		peek, _ := c.r.peek(4)
+		peek, err := c.r.peek(4)
 		n := 0
 		for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
 			n++
 		}
+		if err == errWouldBlock && n == len(peek) {
+			return nil, err // on a loop: decide once 4 bytes are here, as net/http's peek does
+		}
 		c.r.consume(n)
+		c.lastMethod = "" // once per request, also when a loop comes back here
 	}
 	block, err := c.r.readHeaderBlock(s.headerLimit())
 	if err != nil {
@@ -351,6 +372,9 @@ func (c *conn) teardown() {
 	c.flush()
 	c.rwc.Close()
 	c.setState(http.StateClosed)
+	if c.ls != nil && c.left {
+		c.ls.connGone() // on the loop, OnClose counts it
+	}
 }
 
 // setState moves the connection to st and tells the Server's ConnState.

@@ -90,18 +90,29 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if c.watch != nil {
 		c.watch.stop()
 	}
+	rwc := c.rwc
+	if lr, ok := rwc.(*loopConn); ok {
+		// The handler takes the connection itself: off the loop first.
+		if !c.left {
+			if err := c.leaveLoop(); err != nil {
+				return nil, nil, err
+			}
+		}
+		rwc = lr.conn()
+		defer c.ls.connGone()
+	}
 	c.hijackedConn = true
-	c.rwc.SetDeadline(time.Time{})
-	var rd io.Reader = c.rwc
+	rwc.SetDeadline(time.Time{})
+	var rd io.Reader = rwc
 	ahead := bytes.Clone(c.r.buffered())
 	c.r.consume(len(ahead))
 	if len(ahead) > 0 {
-		rd = io.MultiReader(bytes.NewReader(ahead), c.rwc)
+		rd = io.MultiReader(bytes.NewReader(ahead), rwc)
 	}
 	br := bufio.NewReaderSize(rd, max(4096, len(ahead)))
 	if len(ahead) > 0 {
 		br.Peek(len(ahead))
 	}
 	c.setState(http.StateHijacked)
-	return c.rwc, bufio.NewReadWriter(br, bufio.NewWriter(c.rwc)), nil
+	return rwc, bufio.NewReadWriter(br, bufio.NewWriter(rwc)), nil
 }

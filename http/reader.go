@@ -16,6 +16,20 @@ type connReader struct {
 	buf  []byte // len(buf) is the capacity; grown up to the header limit
 	r, w int    // buf[r:w] is read but not yet consumed
 	err  error  // sticky error from conn.Read
+	// noFill: on an event loop, parsing a request header in the bytes
+	// the loop delivered; fill says errWouldBlock instead of reading.
+	noFill bool
+	// leave, set while on an event loop, moves the connection to the
+	// blocking mode before a read from conn (buf is the loop's until then).
+	leave func() error
+}
+
+// toBlocking leaves the event loop, if on one, before reading from conn.
+func (b *connReader) toBlocking() error {
+	if b.leave == nil {
+		return nil
+	}
+	return b.leave()
 }
 
 const initialReadBuf = 4 << 10
@@ -37,6 +51,16 @@ func (b *connReader) consume(n int) {
 func (b *connReader) fill(limit int) error {
 	if b.err != nil {
 		return b.err
+	}
+	if b.noFill {
+		if b.w-b.r >= limit {
+			return errTooLarge
+		}
+		return errWouldBlock
+	}
+	if err := b.toBlocking(); err != nil {
+		b.err = err
+		return err
 	}
 	if b.buf == nil {
 		b.buf = make([]byte, min(initialReadBuf, limit))
@@ -76,6 +100,10 @@ func (b *connReader) Read(p []byte) (int, error) {
 	}
 	if b.err != nil {
 		return 0, b.err
+	}
+	if err := b.toBlocking(); err != nil {
+		b.err = err
+		return 0, err
 	}
 	if len(p) >= len(b.buf) && len(b.buf) > 0 {
 		n, err := b.conn.Read(p)

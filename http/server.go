@@ -64,6 +64,11 @@ type Server struct {
 	// goes the other way, turning a slog.Handler into a *log.Logger for
 	// net/http.
 	ErrorLog *slog.Logger
+	// Mode says how handlers run on a netfd listener: inline on event
+	// loops with the hand-off (the zero ModeAuto), inline without it, or
+	// on a goroutine per connection. TLS and non-netfd listeners always
+	// get a goroutine per connection.
+	Mode Mode
 	// BaseContext, if set, gives the base context of requests accepted on
 	// a listener. ConnContext, if set, derives a connection's context.
 	BaseContext func(net.Listener) context.Context
@@ -79,6 +84,9 @@ type Server struct {
 	backend      netfd.Backend // of the listener the latest Serve runs on; guarded by mu
 	conns        map[*conn]struct{}
 	serving      sync.WaitGroup // Serve loops
+	loops        []*netfd.Loops // event loops serving netfd listeners
+	sweepStop    chan struct{}  // the sweeper of loop connections' deadlines
+	sweepDone    chan struct{}
 }
 
 // ListenAndServe listens on s.Addr with s.Backend and serves.
@@ -175,6 +183,9 @@ func (s *Server) serve(l net.Listener, b netfd.Backend) error {
 		}
 	}
 	ctx = context.WithValue(ctx, http.ServerContextKey, s)
+	if nl, ok := l.(*netfd.Listener); ok && s.Mode != ModeGoroutine {
+		return s.serveLoops(nl, ctx)
+	}
 	var backoff time.Duration
 	for {
 		rwc, err := l.Accept()
@@ -226,6 +237,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer timer.Stop()
 	for {
 		if s.closeIdleConns() {
+			s.closeLoops()
 			return err
 		}
 		select {
@@ -251,6 +263,7 @@ func (s *Server) Close() error {
 		delete(s.conns, c)
 	}
 	s.mu.Unlock()
+	s.closeLoops()
 	return err
 }
 

@@ -76,6 +76,12 @@ func (w *watch) startLocked() {
 	if len(w.c.r.buffered()) > 0 || w.c.r.err != nil {
 		return
 	}
+	if lr, ok := w.c.rwc.(*loopConn); ok && lr.conn() == nil {
+		// On an event loop the loop watches the socket: it tells when the
+		// client goes while the handler blocks (handed off).
+		lr.lc.OnGone(w.cancel)
+		return
+	}
 	w.running = true
 	w.done = make(chan struct{})
 	go func() {

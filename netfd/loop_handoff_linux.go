@@ -193,8 +193,17 @@ func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
 		}
 		l.leave(c, held, func(conn net.Conn, err error) { done <- result{conn, err} })
 	})
-	r := <-done
-	return r.conn, r.err
+	select {
+	case r := <-done:
+		return r.conn, r.err
+	case <-l.exited: // Loops.Close closed c with the rest
+		select {
+		case r := <-done:
+			return r.conn, r.err
+		default:
+		}
+		return nil, c.opError("leave", net.ErrClosed)
+	}
 }
 
 // leave detaches c, whose goroutine has left the loop, on the loop.

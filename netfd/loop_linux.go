@@ -96,6 +96,8 @@ type loop struct {
 	call       atomic.Int64
 	callConn   *LoopConn
 	canHandOff bool // false for a ring owned by a locked thread
+
+	exited chan struct{} // closed when the loop has stopped for good
 }
 
 // callTaken marks a loop handed off during the running method.
@@ -137,7 +139,7 @@ func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) 
 	}
 	g.handOffAfter = max(g.handOffAfter, 0)
 	for range n {
-		l := &loop{g: g}
+		l := &loop{g: g, exited: make(chan struct{})}
 		if err := l.start(); err != nil {
 			g.Close()
 			return nil, err
@@ -166,6 +168,7 @@ func (l *loop) start() error {
 		l.canHandOff = !locked
 		ready <- err
 		if err != nil {
+			close(l.exited)
 			l.g.done.Done()
 			return
 		}
@@ -185,6 +188,7 @@ func (l *loop) runOwned() {
 	}()
 	l.run()
 	l.k.close()
+	close(l.exited)
 	l.g.done.Done()
 }
 

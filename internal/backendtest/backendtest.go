@@ -15,10 +15,13 @@ import (
 	"github.com/ringnet/ringnet/netfd"
 )
 
-// A Backend is one implementation of listen and dial under test.
+// A Backend is one implementation of listen and dial under test, and for
+// ringnet's HTTP server also the way it serves: on netfd's event loops
+// (the default for a netfd listener) or on a goroutine per connection.
 type Backend struct {
-	Name string
-	NB   netfd.Backend // "" for std
+	Name      string
+	NB        netfd.Backend // "" for std
+	Goroutine bool          // the server serves a goroutine per connection
 }
 
 // Std reports whether b is Go's own net package.
@@ -98,9 +101,14 @@ func (b Backend) Available(t testing.TB) {
 // descriptor and no goroutine outlived them.
 func Run(t *testing.T, f func(t *testing.T, b Backend)) {
 	t.Helper()
+	runOver(t, All, f)
+}
+
+func runOver(t *testing.T, bs []Backend, f func(t *testing.T, b Backend)) {
+	t.Helper()
 	before := leakcheck.Take()
 	t.Cleanup(func() { before.Check(t) })
-	for _, b := range All {
+	for _, b := range bs {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			b.Available(t)
@@ -112,19 +120,26 @@ func Run(t *testing.T, f func(t *testing.T, b Backend)) {
 // Netfd is every backend but std: the ones netfd's event loops run on.
 var Netfd = All[1:]
 
+// Servers is every way ringnet's HTTP server runs: std's listener (always
+// a goroutine per connection), and each netfd backend on event loops and
+// on goroutines.
+var Servers = append(All[:len(All):len(All)],
+	Backend{Name: "epoll-goroutine", NB: netfd.Epoll, Goroutine: true},
+	Backend{Name: "uring-goroutine", NB: netfd.Uring, Goroutine: true},
+)
+
+// RunServers is Run over Servers: for tests of ringnet's HTTP server, which
+// set the server's mode from b.Goroutine.
+func RunServers(t *testing.T, f func(t *testing.T, b Backend)) {
+	t.Helper()
+	runOver(t, Servers, f)
+}
+
 // RunNetfd is Run over Netfd, for behaviour that std has no counterpart
 // of (netfd's event loops).
 func RunNetfd(t *testing.T, f func(t *testing.T, b Backend)) {
 	t.Helper()
-	before := leakcheck.Take()
-	t.Cleanup(func() { before.Check(t) })
-	for _, b := range Netfd {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			b.Available(t)
-			f(t, b)
-		})
-	}
+	runOver(t, Netfd, f)
 }
 
 // Main is a TestMain body: it warms every netfd backend up so that its

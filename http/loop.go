@@ -1,0 +1,529 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// Serving on netfd's event loops, the default for a netfd listener: bytes
+// arrive in a loop's OnData; every request complete in them is parsed and
+// its handler runs right there, on the loop goroutine, and the responses
+// of one read leave in one write at the end of the loop's pass. An idle
+// connection holds no goroutine and no buffer.
+//
+// The same conn type and phases serve both ways; on a loop its rwc is a
+// loopConn, which moves the connection to the blocking mode (netfd's
+// LoopConn.Leave) the moment a handler needs what only a goroutine can
+// do: read body bytes that have not arrived, hijack, write after its loop
+// was handed off because it blocked. The connection then goes on as in
+// the goroutine engine until it is idle, and goes back to a loop
+// (Loops.Attach).
+//
+// Timeouts: a loop connection has no goroutine to time out; a sweeper per
+// Server closes the ones whose header, idle or write deadline passed.
+
+// Mode says how a Server runs handlers on a netfd listener.
+type Mode uint8
+
+const (
+	// ModeAuto runs handlers inline on netfd's event loops, handing a
+	// loop to a new goroutine when a handler blocks for more than a
+	// millisecond. TLS and other listeners get a goroutine per
+	// connection.
+	ModeAuto Mode = iota
+	// ModeInline runs handlers inline on the loops with no hand-off: for
+	// handlers that never block (a blocking one stalls its loop's other
+	// connections). It saves the watchdog's wake-ups.
+	ModeInline
+	// ModeGoroutine serves every connection on its own goroutine, as
+	// net/http does.
+	ModeGoroutine
+)
+
+// handOffAfter is how long an inline handler may run before its loop is
+// handed to a new goroutine (ModeAuto).
+const handOffAfter = time.Millisecond
+
+// errWouldBlock is what a loop connection's Read returns while a request
+// header is parsed: the rest has not arrived, wait on the loop for it.
+var errWouldBlock = errors.New("http: would block")
+
+// loopServer is the LoopHandler of a Server's loops on one listener.
+type loopServer struct {
+	s     *Server
+	ctx   context.Context
+	loops *netfd.Loops
+	// conns counts the connections the loops serve or will serve again
+	// (those that left and rejoin); accepting is whether Serve still
+	// runs. When both end, the loops close: like net/http's, a Serve that
+	// returned leaves its connections to finish.
+	conns     atomic.Int64
+	accepting atomic.Bool
+	closeOnce sync.Once
+}
+
+// connGone is called once per connection when it is closed or hijacked.
+func (ls *loopServer) connGone() {
+	if ls.conns.Add(-1) == 0 && !ls.accepting.Load() {
+		ls.closeLoops()
+	}
+}
+
+// closeLoops closes the loops, not from a loop goroutine.
+func (ls *loopServer) closeLoops() {
+	ls.closeOnce.Do(func() { go ls.s.closeLoop(ls.loops) })
+}
+
+// serveLoops serves nl on event loops until nl is closed.
+func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
+	ls := &loopServer{s: s, ctx: ctx}
+	cfg := netfd.LoopConfig{Backend: nl.Backend()}
+	if s.Mode == ModeAuto {
+		cfg.HandOffAfter = handOffAfter
+	}
+	loops, err := netfd.NewLoops(cfg, ls)
+	if err != nil {
+		return err
+	}
+	ls.loops = loops
+	if !s.trackLoops(loops) {
+		loops.Close()
+		return ErrServerClosed
+	}
+	ls.accepting.Store(true)
+	err = loops.Serve(nl)
+	ls.accepting.Store(false)
+	if ls.conns.Load() == 0 {
+		ls.closeLoops()
+	}
+	if s.shuttingDown() {
+		return ErrServerClosed
+	}
+	return err
+}
+
+func (ls *loopServer) OnOpen(lc *netfd.LoopConn) {
+	if c, ok := lc.Context().(*conn); ok {
+		c.rejoin(lc) // back from the blocking mode
+		return
+	}
+	s := ls.s
+	rwc := &loopConn{lc: lc}
+	ctx := ls.ctx
+	if s.ConnContext != nil {
+		ctx = s.ConnContext(ctx, rwc)
+	}
+	c := newConn(s, rwc, ctx)
+	c.loops = ls.loops
+	c.ls = ls
+	ls.conns.Add(1)
+	c.r.leave = c.leaveLoop
+	rwc.c = c
+	lc.SetContext(c)
+	if !s.track(c) {
+		c.done = true
+		lc.Close() // OnClose counts it gone
+		return
+	}
+	if s.ConnState != nil {
+		s.ConnState(rwc, http.StateNew)
+	}
+	c.setLoopDeadline(s.readHeaderTimeout())
+}
+
+func (ls *loopServer) OnData(lc *netfd.LoopConn, in []byte) int {
+	return lc.Context().(*conn).serveLoop(in)
+}
+
+// OnEOF: a client that stops half way through a request header gets 400,
+// as readHeaderBlock answers; otherwise the connection just closes.
+func (ls *loopServer) OnEOF(lc *netfd.LoopConn) {
+	c := lc.Context().(*conn)
+	if c.partial > 0 && !c.lingering && !c.done {
+		c.out.b = appendErrorResponse(c.out.b, errBadRequest)
+		c.flush()
+	}
+	c.done = true
+	lc.Close()
+}
+
+func (ls *loopServer) OnClose(lc *netfd.LoopConn, err error) {
+	c := lc.Context().(*conn)
+	c.done = true
+	if !c.hijacked() {
+		c.setState(http.StateClosed)
+	}
+	ls.connGone()
+}
+
+// serveLoop serves the requests complete in in, on the loop goroutine, and
+// returns how many bytes they took. A request whose handler leaves the
+// loop is served to its end in the blocking mode, here, and the
+// connection rejoins a loop once idle.
+func (c *conn) serveLoop(in []byte) int {
+	if c.done || c.lingering {
+		return len(in) // closing: nothing more is read
+	}
+	c.loopIn = in
+	c.partial = 0 // what was partial is in in now
+	c.r.buf, c.r.r, c.r.w = in, 0, len(in)
+	var w *response
+	phase := phaseRead
+	for {
+		switch phase {
+		case phaseRead:
+			c.r.noFill = !c.left
+			w, phase = c.readPhase()
+			c.r.noFill = false
+		case phaseServe:
+			phase = c.servePhase(w)
+		case phaseIdle:
+			if len(c.r.buffered()) > 0 {
+				phase = phaseRead
+				continue
+			}
+			if c.left {
+				c.loopIn = nil
+				c.rejoinLoop() // c belongs to the loop it joins from here
+				return len(in)
+			}
+			phase = phaseWait
+		case phaseWait: // on the loop: wait there for the rest
+			c.loopIn = nil
+			c.partial = len(c.r.buffered())
+			if c.partial > 0 {
+				c.setLoopDeadline(c.srv.readHeaderTimeout())
+			} else {
+				c.r.buf, c.r.r, c.r.w = nil, 0, 0
+				c.setState(http.StateIdle)
+				c.setLoopDeadline(c.srv.idleTimeout())
+			}
+			return len(in) - c.partial
+		case phaseLinger:
+			if c.left {
+				c.lingerClose()
+				phase = phaseClose
+				continue
+			}
+			// On the loop: half-close and drop what the client still
+			// sends for a while (the sweeper closes it), so the response
+			// is not lost to a reset.
+			c.loopIn = nil
+			c.flush()
+			c.rwc.(*loopConn).lc.CloseWrite()
+			c.lingering = true
+			c.setLoopDeadline(500 * time.Millisecond)
+			return len(in)
+		case phaseClose:
+			c.loopIn = nil
+			if c.left || c.hijacked() {
+				c.teardown()
+				return len(in)
+			}
+			// On the loop (or handed off, then through the loop once this
+			// method returns): flush and close in order.
+			c.flush()
+			c.rwc.(*loopConn).lc.Close()
+			c.setState(http.StateClosed)
+			c.done = true
+			return len(in)
+		}
+	}
+}
+
+// setLoopDeadline has the sweeper close the connection after d (0: never).
+func (c *conn) setLoopDeadline(d time.Duration) {
+	if d <= 0 {
+		c.loopDeadline.Store(0)
+		return
+	}
+	c.loopDeadline.Store(time.Now().Add(d).UnixNano())
+}
+
+// leaveLoop moves the connection to the blocking mode, from the handler.
+func (c *conn) leaveLoop() error {
+	lr := c.rwc.(*loopConn)
+	// What the reader holds still points into the loop's buffer.
+	if len(c.r.buf) > 0 {
+		c.r.buf = append([]byte(nil), c.r.buf[c.r.r:c.r.w]...)
+		c.r.w -= c.r.r
+		c.r.r = 0
+	}
+	c.r.leave = nil
+	nc, err := lr.lc.Leave(len(c.loopIn))
+	if err != nil {
+		return err
+	}
+	lr.mu.Lock()
+	lr.nc = nc
+	rd, wd := lr.rd, lr.wd
+	lr.mu.Unlock()
+	nc.SetReadDeadline(rd)
+	nc.SetWriteDeadline(wd)
+	c.left = true
+	c.loopDeadline.Store(0)
+	return nil
+}
+
+// rejoinLoop gives the idle connection back to a loop.
+func (c *conn) rejoinLoop() {
+	lr := c.rwc.(*loopConn)
+	c.r.release()
+	buffered := append([]byte(nil), c.r.buffered()...)
+	c.r.buf, c.r.r, c.r.w = nil, 0, 0
+	lr.mu.Lock()
+	nc := lr.nc
+	lr.mu.Unlock()
+	nc.SetDeadline(time.Time{})
+	c.setState(http.StateIdle)
+	if err := c.loops.Attach(nc, buffered, c); err != nil {
+		nc.Close()
+		c.setState(http.StateClosed)
+		c.ls.connGone()
+	}
+}
+
+// rejoin is OnOpen for a connection back from the blocking mode.
+func (c *conn) rejoin(lc *netfd.LoopConn) {
+	lr := c.rwc.(*loopConn)
+	lr.mu.Lock()
+	lr.lc, lr.nc = lc, nil
+	lr.mu.Unlock()
+	c.left = false
+	c.partial = 0
+	c.r.leave = c.leaveLoop
+	c.setLoopDeadline(c.srv.idleTimeout())
+}
+
+// loopConn is a loop connection's rwc: it writes through the LoopConn
+// while on the loop and through the blocking net.Conn once the connection
+// left it. It is the net.Conn that ConnState and ConnContext see, the same
+// across modes.
+type loopConn struct {
+	c  *conn
+	mu sync.Mutex // guards the fields below against Close from Shutdown
+	lc *netfd.LoopConn
+	nc net.Conn // after Leave, until it rejoins a loop
+	// Deadlines set while on the loop, for the blocking mode.
+	rd, wd time.Time
+}
+
+// onLoop returns the LoopConn while the connection is on a loop, else nil.
+func (l *loopConn) onLoop() *netfd.LoopConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.nc != nil {
+		return nil
+	}
+	return l.lc
+}
+
+func (l *loopConn) conn() net.Conn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.nc
+}
+
+// Read blocks, so on the loop it leaves it, except while a request
+// header is parsed: then the loop waits for the rest.
+func (l *loopConn) Read(p []byte) (int, error) {
+	if nc := l.conn(); nc != nil {
+		return nc.Read(p)
+	}
+	if l.c.r.noFill {
+		return 0, errWouldBlock
+	}
+	if err := l.c.leaveLoop(); err != nil {
+		return 0, err
+	}
+	return l.nc.Read(p)
+}
+
+// Write queues p on the loop, or writes it in the blocking mode. A handler
+// whose loop was handed off (it blocked) leaves, so what it writes from
+// now on is not held until it returns; so does a response too big for the
+// loop's queue (maxOutBuffered), which is written under WriteTimeout
+// instead of held in memory for a client that may not read it.
+func (l *loopConn) Write(p []byte) (int, error) {
+	if nc := l.conn(); nc != nil {
+		return nc.Write(p)
+	}
+	if l.lc.HandedOff() || l.lc.Queued()+len(p) > maxOutBuffered {
+		if err := l.c.leaveLoop(); err != nil {
+			return 0, err
+		}
+		return l.nc.Write(p)
+	}
+	return l.lc.Write(p)
+}
+
+// Close may come from any goroutine (Shutdown): on the loop it goes
+// through the loop.
+func (l *loopConn) Close() error {
+	l.mu.Lock()
+	nc, lc := l.nc, l.lc
+	l.mu.Unlock()
+	if nc != nil {
+		return nc.Close()
+	}
+	lc.Do(func(lc *netfd.LoopConn) { lc.Close() })
+	return nil
+}
+
+func (l *loopConn) LocalAddr() net.Addr  { return l.lc.LocalAddr() }
+func (l *loopConn) RemoteAddr() net.Addr { return l.lc.RemoteAddr() }
+
+func (l *loopConn) SetDeadline(t time.Time) error {
+	l.SetReadDeadline(t)
+	return l.SetWriteDeadline(t)
+}
+
+func (l *loopConn) SetReadDeadline(t time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.nc != nil {
+		return l.nc.SetReadDeadline(t)
+	}
+	l.rd = t
+	return nil
+}
+
+func (l *loopConn) SetWriteDeadline(t time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.nc != nil {
+		return l.nc.SetWriteDeadline(t)
+	}
+	l.wd = t
+	if !t.IsZero() {
+		l.c.writeDeadline.Store(t.UnixNano())
+	} else {
+		l.c.writeDeadline.Store(0)
+	}
+	return nil
+}
+
+// CloseWrite serves lingerClose in the blocking mode.
+func (l *loopConn) CloseWrite() error {
+	if cw, ok := l.conn().(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.New("http: CloseWrite on a loop connection")
+}
+
+// trackLoops records loops to close with the Server, and starts the
+// sweeper with the first.
+func (s *Server) trackLoops(loops *netfd.Loops) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown() {
+		return false
+	}
+	s.loops = append(s.loops, loops)
+	if s.sweepStop == nil {
+		s.sweepStop = make(chan struct{})
+		s.sweepDone = make(chan struct{})
+		go s.sweep(s.sweepStop, s.sweepDone)
+	}
+	return true
+}
+
+// closeLoop closes loops, which Serve no longer needs, and forgets them.
+func (s *Server) closeLoop(loops *netfd.Loops) {
+	s.mu.Lock()
+	for i, g := range s.loops {
+		if g == loops {
+			s.loops = append(s.loops[:i], s.loops[i+1:]...)
+			break
+		}
+	}
+	var stop, done chan struct{}
+	if len(s.loops) == 0 {
+		stop, done = s.sweepStop, s.sweepDone
+		s.sweepStop, s.sweepDone = nil, nil
+	}
+	s.mu.Unlock()
+	loops.Close()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
+
+// closeLoops closes every loop and stops the sweeper; after Close, or
+// once Shutdown has seen the last connection go.
+func (s *Server) closeLoops() {
+	s.mu.Lock()
+	loops := s.loops
+	s.loops = nil
+	stop, done := s.sweepStop, s.sweepDone
+	s.sweepStop, s.sweepDone = nil, nil
+	s.mu.Unlock()
+	for _, g := range loops {
+		g.Close()
+	}
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
+
+// sweep closes the loop connections whose deadline passed: the header,
+// idle and linger deadlines set by serveLoop, and the write deadline of a
+// response the client does not read.
+func (s *Server) sweep(stop, done chan struct{}) {
+	defer close(done)
+	every := sweepInterval(s.readHeaderTimeout(), s.idleTimeout(), s.WriteTimeout)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now().UnixNano()
+		s.mu.Lock()
+		for c := range s.conns {
+			lr, ok := c.rwc.(*loopConn)
+			if !ok {
+				continue
+			}
+			lc := lr.onLoop()
+			if lc == nil {
+				continue // in the blocking mode its deadlines are the socket's
+			}
+			if d := c.loopDeadline.Load(); d != 0 && now > d {
+				lc.Do(func(lc *netfd.LoopConn) { lc.Abort() })
+				continue
+			}
+			if d := c.writeDeadline.Load(); d != 0 && now > d {
+				lc.Do(func(lc *netfd.LoopConn) {
+					if lc.Queued() > 0 {
+						lc.Abort()
+					}
+				})
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// sweepInterval is a quarter of the shortest timeout, within 5 ms..500 ms:
+// the precision the deadlines of loop connections are kept with.
+func sweepInterval(ds ...time.Duration) time.Duration {
+	every := 500 * time.Millisecond
+	for _, d := range ds {
+		if d > 0 {
+			every = min(every, d/4)
+		}
+	}
+	return max(every, 5*time.Millisecond)
+}
