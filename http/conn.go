@@ -56,6 +56,7 @@ type conn struct {
 	lingering bool   // half-closed on the loop, dropping input
 	done      bool   // closing or closed on the loop
 	partial   int    // bytes of an unfinished request header held by the loop
+	inHandler bool   // ServeHTTP is running (on the goroutine serving c)
 	// Deadlines (Unix ns, 0 none) the sweeper enforces on the loop.
 	loopDeadline, writeDeadline atomic.Int64
 }
@@ -350,6 +351,8 @@ func (c *conn) runHandler(w *response, req *http.Request) (ok bool) {
 	if req.RequestURI == "*" && req.Method == "OPTIONS" {
 		h = globalOptionsHandler{}
 	}
+	c.inHandler = true
+	defer func() { c.inHandler = false }()
 	h.ServeHTTP(w, req)
 	return true
 }

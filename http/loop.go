@@ -346,16 +346,18 @@ func (l *loopConn) Read(p []byte) (int, error) {
 	return l.nc.Read(p)
 }
 
-// Write queues p on the loop, or writes it in the blocking mode. A handler
-// whose loop was handed off (it blocked) leaves, so what it writes from
-// now on is not held until it returns; so does a response too big for the
-// loop's queue (maxOutBuffered), which is written under WriteTimeout
-// instead of held in memory for a client that may not read it.
+// Write queues p on the loop, or writes it in the blocking mode. A
+// handler whose loop was handed off (it blocked) leaves when it writes
+// (a Flush), so what it streams is not held until it returns; what is
+// written after it returned goes through the loop when serveLoop returns.
+// A response too big for the loop's queue (maxOutBuffered) leaves too: it
+// is written under WriteTimeout instead of held in memory for a client
+// that may not read it.
 func (l *loopConn) Write(p []byte) (int, error) {
 	if nc := l.conn(); nc != nil {
 		return nc.Write(p)
 	}
-	if l.lc.HandedOff() || l.lc.Queued()+len(p) > maxOutBuffered {
+	if l.lc.HandedOff() && l.c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered {
 		if err := l.c.leaveLoop(); err != nil {
 			return 0, err
 		}
