@@ -7,18 +7,19 @@
 # Environment: ROUNDS (3), DURATION (5, seconds per wrk run), IDLE_CONNS
 # (10000), SERVERS (all), PORT_BASE (18100), KEEP (1: keep the work dir).
 # Quick mode: ROUNDS=1 DURATION=2 IDLE_CONNS=2000 bench/run.sh
+# ringnet-BACKEND[-MODE] is cmd/server -backend BACKEND [-mode MODE].
 #
 # Progress goes to stderr, the markdown table to stdout.
 set -euo pipefail
 
-ALL_SERVERS="ringnet-uring ringnet-epoll ringnet-std nethttp fasthttp gnet nbio gain"
+ALL_SERVERS="ringnet-uring ringnet-epoll ringnet-uring-goroutine ringnet-epoll-goroutine ringnet-std nethttp fasthttp gnet nbio gain"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVERS=${SERVERS:-$ALL_SERVERS}
 PORT_BASE=${PORT_BASE:-18100}
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while getopts "r:d:n:s:h" opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
@@ -114,8 +115,11 @@ SERVER_PID=
 start() {
 	PORT=$((PORT + 1))
 	ADDR=127.0.0.1:$PORT
-	local cmd
+	local cmd rest
 	case $1 in
+	ringnet-*-*) # ringnet-BACKEND-MODE
+		rest=${1#ringnet-}
+		cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${rest%%-*}" -mode "${rest#*-}") ;;
 	ringnet-*) cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${1#ringnet-}") ;;
 	*) cmd=("$WORK/$1" -addr "$ADDR") ;;
 	esac

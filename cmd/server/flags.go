@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	ringhttp "github.com/ringnet/ringnet/http"
 )
 
 // Timeout defaults. Each bounds how long one client can hold server
@@ -35,10 +37,21 @@ const (
 // backendNames are the values -backend accepts.
 var backendNames = []string{"auto", "epoll", "uring", "std"}
 
+// modeNames are the values -mode accepts, in ringhttp.Mode's order.
+var modeNames = []string{"auto", "inline", "goroutine"}
+
+// serverModes maps -mode to ringhttp.Server.Mode.
+var serverModes = map[string]ringhttp.Mode{
+	"auto":      ringhttp.ModeAuto,
+	"inline":    ringhttp.ModeInline,
+	"goroutine": ringhttp.ModeGoroutine,
+}
+
 // config is the command line, parsed.
 type config struct {
 	addr     string
 	backend  string // one of backendNames
+	mode     string // one of modeNames
 	dir      string // "" serves no files
 	dotfiles bool
 	tlsCert  string // with tlsKey, or neither
@@ -61,6 +74,7 @@ func defaultConfig() config {
 	return config{
 		addr:              ":8080",
 		backend:           "auto",
+		mode:              "auto",
 		readHeaderTimeout: defaultReadHeaderTimeout,
 		readTimeout:       defaultReadTimeout,
 		writeTimeout:      defaultWriteTimeout,
@@ -78,8 +92,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Usage = func() { usage(fs) }
 
 	fs.StringVar(&cfg.addr, "addr", cfg.addr, "listen `address`")
-	fs.Var((*backendFlag)(&cfg.backend), "backend", "`backend`: "+strings.Join(backendNames, ", ")+
+	fs.Var(oneOf{&cfg.backend, backendNames}, "backend", "`backend`: "+strings.Join(backendNames, ", ")+
 		"\n(std is Go's net listener, with the same HTTP engine)")
+	fs.Var(oneOf{&cfg.mode, modeNames}, "mode", "`mode`: how handlers run on an epoll or uring listener: "+strings.Join(modeNames, ", ")+"\n"+
+		"  auto: inline on netfd's event loops; a loop whose handler blocks for\n"+
+		"    more than 1 ms is handed to a new goroutine\n"+
+		"  inline: on the loops, never handed off (a blocking handler stalls\n"+
+		"    its loop's other connections)\n"+
+		"  goroutine: a goroutine per connection, as net/http\n"+
+		"-backend std and -tls-cert always serve a goroutine per connection")
 	fs.StringVar(&cfg.dir, "dir", "", "`directory` served under /static/ (none if empty: /static/ is 404)")
 	fs.BoolVar(&cfg.dotfiles, "dotfiles", false, "serve files whose path has a segment starting with '.' (404 otherwise)")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: serve HTTPS (with -tls-key)")
@@ -128,16 +149,24 @@ func (cfg config) check(args []string) error {
 	return nil
 }
 
-// backendFlag is -backend: one of backendNames.
-type backendFlag string
+// oneOf is a flag whose value is one of names: -backend, -mode.
+type oneOf struct {
+	p     *string
+	names []string
+}
 
-func (b *backendFlag) String() string { return string(*b) }
-
-func (b *backendFlag) Set(s string) error {
-	if !slices.Contains(backendNames, s) {
-		return fmt.Errorf("must be one of %s", strings.Join(backendNames, ", "))
+func (f oneOf) String() string {
+	if f.p == nil { // the zero value flag.isZeroValue makes
+		return ""
 	}
-	*b = backendFlag(s)
+	return *f.p
+}
+
+func (f oneOf) Set(s string) error {
+	if !slices.Contains(f.names, s) {
+		return fmt.Errorf("must be one of %s", strings.Join(f.names, ", "))
+	}
+	*f.p = s
 	return nil
 }
 

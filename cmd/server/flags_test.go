@@ -17,13 +17,16 @@ func TestCommandLine(t *testing.T) {
 		stdout, stderr []string // each must appear
 	}{
 		{[]string{"-backend", "foo"}, 2, nil, []string{`invalid value "foo" for flag -backend: must be one of auto, epoll, uring, std`}},
+		{[]string{"-mode", "fast"}, 2, nil, []string{`invalid value "fast" for flag -mode: must be one of auto, inline, goroutine`}},
+		{[]string{"-mode", ""}, 2, nil, []string{`invalid value "" for flag -mode`}},
 		{[]string{"-read-timeout", "-1s"}, 2, nil, []string{"-read-timeout -1s: negative"}},
 		{[]string{"-shutdown-timeout", "0s"}, 2, nil, []string{"-shutdown-timeout 0s: must be positive"}},
 		{[]string{"-tls-cert", "cert.pem"}, 2, nil, []string{"-tls-cert and -tls-key go together"}},
 		{[]string{"-write-timeout", "soon"}, 2, nil, []string{`invalid value "soon" for flag -write-timeout`}},
 		{[]string{"serve"}, 2, nil, []string{`unexpected arguments ["serve"]`}},
 		{[]string{"-h"}, 0, nil, []string{
-			"Routes:", "GET  /plaintext", "POST /echo", "GET  /hello/{name}", "GET  /static/",
+			"Routes:", "GET  /plaintext", "POST /echo", "GET  /hello/{name}", "GET  /sleep/{ms}", "GET  /spin/{ms}", "GET  /static/",
+			"-mode mode", "auto, inline, goroutine", "goroutine: a goroutine per connection",
 			"/debug/pprof/", "/metrics", "-shutdown-timeout duration", "(default 10s)",
 			"-read-header-timeout", "-write-timeout", "(default 1m0s)", "-idle-timeout", "(default 2m0s)",
 			"-tls-cert", "-access-log", "-log-json", "-admin", "-dotfiles", "-version",
@@ -57,6 +60,7 @@ func TestDefaults(t *testing.T) {
 	want := config{
 		addr:              ":8080",
 		backend:           "auto",
+		mode:              "auto",
 		readHeaderTimeout: 10 * time.Second,
 		readTimeout:       time.Minute,
 		writeTimeout:      time.Minute,

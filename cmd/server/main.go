@@ -1,11 +1,15 @@
 // Command server serves HTTP with ringnet's own HTTP/1.1 engine.
 //
-//	go run ./cmd/server [-addr :8080] [-backend auto|epoll|uring|std] [-dir DIR] [flags]
+//	go run ./cmd/server [-addr :8080] [-backend auto|epoll|uring|std] [-mode auto|inline|goroutine] [-dir DIR] [flags]
 //
 // -backend std runs the same engine on Go's own net listener, for
-// comparison. Routes: / (an index naming the backend), /plaintext and /json
-// (the TechEmpower responses), /echo (echoes the request body),
-// /hello/{name}, and /static/ (files from -dir, none without it).
+// comparison. -mode says how handlers run on an epoll or uring listener:
+// inline on netfd's event loops with a blocked loop handed off (auto),
+// without the hand-off (inline), or a goroutine per connection. Routes: /
+// (an index naming the backend), /plaintext and /json (the TechEmpower
+// responses), /echo (echoes the request body), /hello/{name},
+// /sleep/{ms} and /spin/{ms} (a handler that blocks, one that burns CPU:
+// for benchmarks), and /static/ (files from -dir, none without it).
 // server -h lists every flag; SIGTERM or SIGINT drains and exits 0.
 //
 // Files by role: flags.go (the command line), main.go (start, serve,
@@ -90,6 +94,7 @@ type server struct {
 	cfg     config
 	log     *slog.Logger
 	backend string // what -backend resolved to: std, epoll or uring
+	mode    string // how handlers run: -mode, or goroutine on std and TLS
 	ln      net.Listener
 	http    *ringhttp.Server
 	static  *os.Root // nil without -dir
@@ -154,13 +159,18 @@ func start(cfg config, log *slog.Logger, accessOut io.Writer) (_ *server, err er
 		WriteTimeout:      cfg.writeTimeout,
 		IdleTimeout:       orNone(cfg.idleTimeout),
 		ErrorLog:          log,
+		Mode:              serverModes[cfg.mode],
+	}
+	s.mode = cfg.mode
+	if s.backend == "std" || tlsConfig != nil { // ringhttp serves these a goroutine per connection
+		s.mode = "goroutine"
 	}
 	if m != nil {
 		s.http.ConnState = m.connState
 	}
 	s.http.RegisterOnShutdown(func() { close(s.draining) })
 
-	log.Info("listening", "addr", s.ln.Addr().String(), "backend", s.backend, "tls", tlsConfig != nil)
+	log.Info("listening", "addr", s.ln.Addr().String(), "backend", s.backend, "mode", s.mode, "tls", tlsConfig != nil)
 	if s.adminLn != nil {
 		log.Info("admin listening", "addr", s.adminLn.Addr().String())
 	}

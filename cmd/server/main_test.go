@@ -29,11 +29,18 @@ func TestMain(m *testing.M) {
 	backendtest.Main(m)
 }
 
-// testConfig is the default configuration on b, on 127.0.0.1:0.
+// testConfig is the default configuration on b, on 127.0.0.1:0: -mode
+// goroutine for backendtest.Servers' goroutine backends.
 func testConfig(b backendtest.Backend) config {
 	cfg := defaultConfig()
 	cfg.addr = "127.0.0.1:0"
-	cfg.backend = b.Name
+	cfg.backend = "std"
+	if !b.Std() {
+		cfg.backend = string(b.NB)
+	}
+	if b.Goroutine {
+		cfg.mode = "goroutine"
+	}
 	return cfg
 }
 
@@ -198,13 +205,13 @@ func rawGet(t *testing.T, addr, target string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// The server answers every route on every backend.
+// The server answers every route on every backend, in every way it serves.
 func TestRoutes(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("static file\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+	backendtest.RunServers(t, func(t *testing.T, b backendtest.Backend) {
 		cfg := testConfig(b)
 		cfg.dir = dir
 		ts := startServer(t, cfg)
@@ -214,11 +221,17 @@ func TestRoutes(t *testing.T) {
 			status             int
 			want, ctype        string
 		}{
-			{"GET", "/", "", 200, "ringnet on " + b.Name + "\n", "text/plain; charset=utf-8"},
+			{"GET", "/", "", 200, "ringnet on " + cfg.backend + "\n", "text/plain; charset=utf-8"},
 			{"GET", "/plaintext", "", 200, "Hello, World!", "text/plain"},
 			{"GET", "/json", "", 200, `{"message":"Hello, World!"}` + "\n", "application/json"},
 			{"POST", "/echo", "echo me", 200, "echo me", ""},
 			{"GET", "/hello/ringnet", "", 200, "Hello, ringnet!\n", ""},
+			{"GET", "/sleep/3", "", 200, "slept 3 ms\n", ""},
+			{"GET", "/sleep/0", "", 200, "slept 0 ms\n", ""},
+			{"GET", "/sleep/soon", "", 400, "{ms} must be a whole number of milliseconds\n", ""},
+			{"GET", "/spin/3", "", 200, "spun 3 ms\n", ""},
+			{"GET", "/spin/-1", "", 400, "{ms} must be a whole number of milliseconds\n", ""},
+			{"POST", "/sleep/1", "", 405, "Method Not Allowed\n", ""},
 			{"GET", "/static/a.txt", "", 200, "static file\n", "text/plain; charset=utf-8"},
 			{"GET", "/nope", "", 404, "404 page not found\n", ""},
 			{"DELETE", "/plaintext", "", 405, "Method Not Allowed\n", ""},

@@ -1,12 +1,19 @@
 // Command nethttp serves the TechEmpower plaintext response with Go's
-// net/http server: the baseline every other row is compared with.
+// net/http server: the baseline every other row is compared with. It also
+// answers GET /sleep/{ms} as cmd/server does (bench/blocking.sh): sleeps
+// {ms} milliseconds, at most 10000, then writes "slept {ms} ms\n"; an
+// {ms} that is not a whole number is 400.
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/ringnet/ringnet/bench/internal/plaintext"
 )
@@ -21,5 +28,31 @@ func main() {
 		h["Content-Type"] = []string{"text/plain"}
 		io.WriteString(w, plaintext.Body)
 	})
+	mux.HandleFunc("GET /sleep/{ms}", sleep)
 	log.Fatal(http.ListenAndServe(*addr, mux))
+}
+
+// maxSleep is cmd/server's cap on /sleep/{ms}.
+const maxSleep = 10 * time.Second
+
+// sleep is cmd/server's /sleep/{ms}: a handler that blocks, as on a
+// database call, and gives up when the client is gone.
+func sleep(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.ParseUint(r.PathValue("ms"), 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		http.Error(w, "{ms} must be a whole number of milliseconds", http.StatusBadRequest)
+		return
+	}
+	d := maxSleep
+	if err == nil && ms < uint64(maxSleep/time.Millisecond) {
+		d = time.Duration(ms) * time.Millisecond
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return
+	}
+	fmt.Fprintf(w, "slept %d ms\n", d.Milliseconds())
 }
