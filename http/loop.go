@@ -238,6 +238,115 @@ func (c *conn) serveLoop(in []byte) int {
 	}
 }
 
+// serveHandler runs h. On a loop it runs inline, except for a route that
+// was seen to block: that one hands the loop off first, so its handler
+// runs beside the loop from the start instead of holding it until the
+// watchdog notices (a 1 ms database call would otherwise stall the loop
+// for that millisecond every time). A handler that runs longer than
+// blockingAfter marks its route blocking.
+func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Request) {
+	lr, onLoop := c.rwc.(*loopConn)
+	if !onLoop || c.left || c.srv.Mode != ModeAuto {
+		h.ServeHTTP(w, req)
+		return
+	}
+	rs := &c.srv.blockingRoutes
+	var r *routeStat
+	if rs.n.Load() > 0 {
+		if v, ok := rs.m.Load(routeKey(h, req)); ok {
+			r = v.(*routeStat)
+			if r.blocking.Load() {
+				lr.lc.HandOff()
+			}
+		}
+	}
+	start := time.Now()
+	h.ServeHTTP(w, req)
+	slow := time.Since(start) >= blockingAfter || lr.lc.HandedOff()
+	if r == nil && slow {
+		r = rs.stat(routeKey(h, req))
+	}
+	if r != nil {
+		r.observe(slow)
+	}
+}
+
+// blockingAfter is how long a handler may run before the run counts as
+// slow; blockingRuns slow runs in a row make a route blocking, and as many
+// fast ones in a row make it inline again, so a run that was slow because
+// the machine was busy (a GC pause, a preempted loop) decides nothing.
+const (
+	blockingAfter = handOffAfter / 2
+	blockingRuns  = 3
+)
+
+// routeSet holds the routes seen running slow, bounded.
+type routeSet struct {
+	m sync.Map // route key → *routeStat
+	n atomic.Int32
+}
+
+// routeStat is one route's recent runs: a count of slow (positive) or
+// fast (negative) runs in a row, and whether it counts as blocking.
+type routeStat struct {
+	streak   atomic.Int32
+	blocking atomic.Bool
+}
+
+const maxBlockingRoutes = 4096
+
+func (rs *routeSet) stat(key string) *routeStat {
+	if v, ok := rs.m.Load(key); ok {
+		return v.(*routeStat)
+	}
+	if rs.n.Load() >= maxBlockingRoutes {
+		return nil
+	}
+	v, loaded := rs.m.LoadOrStore(key, new(routeStat))
+	if !loaded {
+		rs.n.Add(1)
+	}
+	return v.(*routeStat)
+}
+
+func (r *routeStat) observe(slow bool) {
+	if r == nil {
+		return
+	}
+	s := r.streak.Load()
+	switch {
+	case slow && s < 0, !slow && s > 0:
+		s = 0
+	}
+	if slow {
+		s++
+	} else {
+		s--
+	}
+	r.streak.Store(s)
+	if s >= blockingRuns {
+		r.blocking.Store(true)
+	} else if s <= -blockingRuns {
+		r.blocking.Store(false)
+	}
+}
+
+// routeKey names the route of r: the pattern when the handler is a router
+// that can tell it before serving, else the method and path.
+func routeKey(h http.Handler, r *http.Request) string {
+	switch m := h.(type) {
+	case interface{ Pattern(*http.Request) string }: // mux.Router
+		if p := m.Pattern(r); p != "" {
+			return p
+		}
+	case *http.ServeMux:
+		if _, p := m.Handler(r); p != "" {
+			return p
+		}
+	}
+	return r.Method + " " + r.URL.Path
+}
+
 // setLoopDeadline has the sweeper close the connection after d (0: never).
 func (c *conn) setLoopDeadline(d time.Duration) {
 	if d <= 0 {

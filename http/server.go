@@ -87,6 +87,9 @@ type Server struct {
 	loops        []*netfd.Loops // event loops serving netfd listeners
 	sweepStop    chan struct{}  // the sweeper of loop connections' deadlines
 	sweepDone    chan struct{}
+	// blockingRoutes are the routes whose handlers were seen to block:
+	// on a loop they run handed off from the start (loop.go).
+	blockingRoutes routeSet
 }
 
 // ListenAndServe listens on s.Addr with s.Backend and serves.

@@ -173,6 +173,25 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.serveSlow(w, r)
 }
 
+// Pattern returns the pattern ServeHTTP would serve r with, without
+// serving it, or "" when r takes the slow path (escaped or unclean paths,
+// CONNECT, redirects, 404, 405). A server uses it to tell routes apart
+// before running them (ringnet's http learns which routes block).
+func (rt *Router) Pattern(r *http.Request) string {
+	t := rt.t
+	if p := r.URL.Path; r.URL.RawPath == "" && p != "" && p[0] == '/' && r.Method != "CONNECT" && r.RequestURI != "*" {
+		host := ""
+		if t.hosts != nil {
+			host = stripHostPort(r.Host)
+		}
+		var v values
+		if m := t.match(host, r.Method, p, false, &v); m != nil && exactMatch(m, p) {
+			return m.pat.str
+		}
+	}
+	return ""
+}
+
 func serveRoute(w http.ResponseWriter, r *http.Request, m *route, v *values) {
 	r.Pattern = m.pat.str
 	for i, name := range m.names {

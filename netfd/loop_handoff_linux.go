@@ -278,3 +278,19 @@ func (c *LoopConn) Do(f func(c *LoopConn)) {
 		l.invoke(c, nil, nil, func() int { f(c); return 0 }, nil)
 	})
 }
+
+// HandOff, called from the LoopHandler method running for c, gives the
+// loop to a new goroutine now, as the watchdog does once the method has
+// run for HandOffAfter: for a method that knows it is about to block. The
+// method goes on concurrently with the loop, and what it does with c takes
+// effect through the loop when it returns. It reports whether it handed
+// the loop off (false outside c's method, once handed off, or for a loop
+// that cannot be).
+func (c *LoopConn) HandOff() bool {
+	s := c.callStart
+	if s == 0 || !c.l.canHandOff || !c.l.call.CompareAndSwap(s, callTaken) {
+		return false
+	}
+	c.l.handOff(c)
+	return true
+}

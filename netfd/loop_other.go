@@ -37,3 +37,4 @@ func (c *LoopConn) HandedOff() bool                 { return false }
 func (c *LoopConn) Do(func(*LoopConn))              {}
 func (c *LoopConn) Abort()                          {}
 func (c *LoopConn) OnGone(func())                   {}
+func (c *LoopConn) HandOff() bool                   { return false }
