@@ -34,7 +34,7 @@ type conn struct {
 	// of it has left yet.
 	writes int
 
-	respBuf      []byte // a response's pre-commit body buffer, reused
+	reuse        connReuse // what its requests reuse, one after the other (response.go)
 	remoteAddr   string
 	ctx          context.Context
 	created      time.Time
@@ -242,9 +242,12 @@ func (c *conn) readRequest() (*response, error) {
 		c.r.consume(n)
 		c.lastMethod = "" // once per request, also when a loop comes back here
 	}
-	block, err := c.r.readHeaderBlock(s.headerLimit())
+	block, err := c.r.readHeaderBlock(s.headerLimit(), c.reuse.block)
 	if err != nil {
 		return nil, err
+	}
+	if len(block) <= maxReusedBlock {
+		c.reuse.block = block
 	}
 	c.setState(http.StateActive)
 	now := time.Now()
@@ -256,15 +259,15 @@ func (c *conn) readRequest() (*response, error) {
 	if s.WriteTimeout > 0 {
 		c.rwc.SetWriteDeadline(now.Add(s.WriteTimeout))
 	}
-	req := new(http.Request)
-	length, err := parseRequest(block, req)
+	w := c.newResponse()
+	req := w.req
+	length, err := parseRequest(block, &w.mem)
 	if err != nil {
 		return nil, err
 	}
 	c.lastMethod = req.Method
 	req.RemoteAddr = c.remoteAddr
 	req.TLS = c.tlsState
-	w := &response{c: c, req: req, handlerHeader: make(http.Header), contentLength: -1}
 	connField := req.Header.Get("Connection")
 	w.wants10KeepAlive = req.ProtoMajor == 1 && req.ProtoMinor == 0 && wire.ContainsToken(connField, "keep-alive")
 	w.wantsClose = req.Close || wire.ContainsToken(connField, "close")
@@ -293,18 +296,19 @@ func (c *conn) readRequest() (*response, error) {
 // serveRequest runs the handler for w's request and completes the
 // response. It reports whether the connection can carry another request.
 func (c *conn) serveRequest(w *response) (reusable bool) {
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
 	wt := &w.watch
-	*wt = watch{c: c, cancel: cancel, bodyDone: w.body == nil}
+	*wt = watch{c: c, ctx: &w.ctx, bodyDone: w.body == nil}
+	w.ctx.init(c.ctx, wt)
+	defer w.ctx.cancel(context.Canceled) // done when ServeHTTP returns
 	c.watch = wt
 	defer wt.stop()
 	if w.body != nil {
 		w.body.watch = wt
 	}
-	w.ctx = reqContext{Context: ctx, w: wt}
-	req := w.req.WithContext(&w.ctx)
-	w.req = req
+	// The Request stays where it is, in w: WithContext's copy is made on
+	// the stack and copied back, with the context set.
+	w.mem.req = *w.mem.req.WithContext(&w.ctx)
+	req := w.req
 	if w.body != nil && w.body.chunked != nil {
 		w.body.chunked.Trailer = &req.Trailer // the handler's copy
 	}

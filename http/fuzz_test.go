@@ -25,13 +25,13 @@ func (c *fakeConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // readOne reads and parses one request from raw as the server does.
 func readOne(raw []byte) (*http.Request, int64, error) {
 	r := connReader{conn: &fakeConn{r: bytes.NewReader(raw)}}
-	block, err := r.readHeaderBlock(DefaultMaxHeaderBytes + 4096)
+	block, err := r.readHeaderBlock(DefaultMaxHeaderBytes+4096, "")
 	if err != nil {
 		return nil, 0, err
 	}
-	req := new(http.Request)
-	n, err := parseRequest(block, req)
-	return req, n, err
+	m := new(reqMem)
+	n, err := parseRequest(block, m)
+	return &m.req, n, err
 }
 
 // FuzzParseRequest checks that the parser never panics, and that what it

@@ -20,7 +20,12 @@ const maxRequestTarget = 64 << 10
 // Lines must end in CRLF (a bare LF is refused, RFC 9112 §2.2). limit
 // bounds the whole block: past it the request is errHeaderTooBig (431).
 // An EOF before the first byte is returned as is: the client went away.
-func (b *connReader) readHeaderBlock(limit int) (string, error) {
+//
+// prev is the connection's previous block: when this one has the same
+// bytes (a client repeating a request) prev is returned, and the block
+// costs no allocation. Strings are immutable, so two requests sharing
+// one is no different from two requests sharing "GET".
+func (b *connReader) readHeaderBlock(limit int, prev string) (string, error) {
 	pos := 0 // start of the next line not yet seen whole
 	for {
 		buf := b.buffered()
@@ -50,7 +55,10 @@ func (b *connReader) readHeaderBlock(limit int) (string, error) {
 			if pos == 0 {
 				return "", errBadRequest // no request line
 			}
-			block := string(buf[:end+1])
+			block := prev
+			if string(buf[:end+1]) != prev {
+				block = string(buf[:end+1])
+			}
 			b.consume(end + 1)
 			return block, nil
 		}
@@ -61,12 +69,27 @@ func (b *connReader) readHeaderBlock(limit int) (string, error) {
 	}
 }
 
-// parseRequest turns a header block from readHeaderBlock into req, filled
-// as net/http fills it except Body, RemoteAddr, TLS and the context, and
-// returns the body length (chunkedLength for a chunked body). The checks
-// run in net/http's order, so a request with several faults gets the
-// same answer from both.
-func parseRequest(block string, req *http.Request) (int64, error) {
+// reqMem is the memory of one parsed request but its header map and
+// block: the Request, its URL and the first value of up to inlineValues
+// header fields. It lives in the response, so that one allocation holds
+// all of them (docs/design.md, "Allocations per request on the loops").
+type reqMem struct {
+	req  http.Request
+	url  url.URL
+	vals [inlineValues]string
+}
+
+// inlineValues is how many header fields a request may have for their
+// values to need no allocation of their own: more than a browser sends.
+const inlineValues = 16
+
+// parseRequest turns a header block from readHeaderBlock into m.req,
+// filled as net/http fills it except Body, RemoteAddr, TLS and the
+// context, and returns the body length (chunkedLength for a chunked
+// body). The checks run in net/http's order, so a request with several
+// faults gets the same answer from both.
+func parseRequest(block string, m *reqMem) (int64, error) {
+	req := &m.req
 	line, rest, _ := strings.Cut(block, "\r\n")
 	var ok bool
 	if req.Method, req.RequestURI, req.Proto, ok = parseRequestLine(line); !ok {
@@ -78,10 +101,10 @@ func parseRequest(block string, req *http.Request) (int64, error) {
 	if req.ProtoMajor, req.ProtoMinor, ok = http.ParseHTTPVersion(req.Proto); !ok {
 		return 0, errBadRequest
 	}
-	if err := parseTarget(req); err != nil {
+	if err := parseTarget(req, &m.url); err != nil {
 		return 0, err
 	}
-	h, spaceInName, err := wire.ParseHeader(rest)
+	h, spaceInName, err := wire.ParseHeader(rest, m.vals[:])
 	if err != nil {
 		return 0, errBadRequest
 	}
@@ -127,9 +150,17 @@ func parseRequestLine(line string) (method, target, proto string, ok bool) {
 }
 
 // parseTarget fills URL from RequestURI: origin, absolute, authority
-// (CONNECT) and asterisk forms (RFC 9112 §3.2), as net/http does.
-func parseTarget(req *http.Request) error {
+// (CONNECT) and asterisk forms (RFC 9112 §3.2), as net/http does. An
+// origin-form target that url.ParseRequestURI would take apart without
+// unescaping or escaping anything (the usual "/path?query") is read into
+// u, with the result ParseRequestURI gives (TestParseTargetFast); the
+// others go through ParseRequestURI.
+func parseTarget(req *http.Request, u *url.URL) error {
 	raw := req.RequestURI
+	if parseOriginForm(raw, u) {
+		req.URL = u
+		return nil
+	}
 	authority := req.Method == "CONNECT" && !strings.HasPrefix(raw, "/")
 	if authority {
 		raw = "http://" + raw
@@ -144,6 +175,51 @@ func parseTarget(req *http.Request) error {
 	req.URL = u
 	return nil
 }
+
+// parseOriginForm reads an origin-form target into u when its path
+// holds only bytes url.URL keeps as they are (no percent-encoding, none
+// that EscapedPath would escape), so that Path is the target's path and
+// RawPath is empty; the query is taken raw, as url.ParseRequestURI
+// takes it. It reports false for any other target.
+func parseOriginForm(raw string, u *url.URL) bool {
+	if raw == "" || raw[0] != '/' {
+		return false
+	}
+	path, query, hasQuery := strings.Cut(raw, "?")
+	for i := 0; i < len(path); i++ {
+		if !pathByte[path[i]] {
+			return false
+		}
+	}
+	for i := 0; i < len(query); i++ {
+		if c := query[i]; c < ' ' || c == 0x7f {
+			return false // ParseRequestURI refuses control bytes
+		}
+	}
+	*u = url.URL{Path: path, RawQuery: query}
+	// "/p?" alone is ForceQuery; "/p?a?" keeps its query "a?".
+	u.ForceQuery = hasQuery && query == ""
+	return true
+}
+
+// pathByte is the bytes of a path that url.URL neither unescapes nor
+// escapes: RFC 3986's unreserved characters and the sub-delimiters and
+// separators shouldEscape lets through in a path.
+var pathByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~$&+,/:;=@" {
+		t[c] = true
+	}
+	return t
+}()
 
 // checkHost applies RFC 9112 §3.2: an HTTP/1.1 request carries exactly
 // one valid Host (CONNECT and the HTTP/2 preface aside, as net/http

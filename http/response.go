@@ -18,7 +18,13 @@ import (
 const bufferBeforeChunking = 2048
 
 // response is the http.ResponseWriter of one request. It runs on the
-// handler's goroutine, which is the connection's goroutine.
+// handler's goroutine, which is the connection's goroutine (or its loop's).
+//
+// One allocation per request holds it, the Request, its URL, the header
+// values and the request's context (mem, ctx, watch). What only the
+// ResponseWriter uses is the connection's, reused from one request to the
+// next (connReuse). docs/design.md, "Allocations per request on the
+// loops", counts what is left and says why each reuse is allowed.
 type response struct {
 	c    *conn
 	req  *http.Request
@@ -51,15 +57,99 @@ type response struct {
 	trailers         []string // declared trailer keys
 	loggedWarning    bool     // "superfluous WriteHeader" is logged once
 
-	// The request's context and client-gone watch live here so that a
-	// request costs one allocation for all three.
+	// The request, its context and client-gone watch live here so that a
+	// request costs one allocation for all of them.
+	mem   reqMem
 	ctx   reqContext
 	watch watch
 }
 
+// newResponse returns the response of the next request on c, its Request
+// (w.req) empty for parseRequest to fill.
+func (c *conn) newResponse() *response {
+	w := &response{c: c, handlerHeader: c.reuse.takeHeader(), contentLength: -1}
+	w.req = &w.mem.req
+	return w
+}
+
+// connReuse is what the requests of one connection reuse, one after the
+// other. Only what belongs to the ResponseWriter is reused, which net/http
+// does not let a handler use once ServeHTTP returned; the Request and
+// what it points to are new every time, since a handler may keep them.
+type connReuse struct {
+	body []byte // the pre-commit body buffer, bufferBeforeChunking bytes
+	// header is what a response's Header returns, cleared for the next.
+	header http.Header
+	// snap and snapVals hold the snapshot of the header that WriteHeader
+	// takes (response.header): the server's own, never the handler's.
+	snap     http.Header
+	snapVals []string
+	// block is the previous request's header block, for readHeaderBlock:
+	// a repeated request shares its string.
+	block string
+}
+
+// maxReusedHeader bounds the header maps kept for the next request: one
+// grown bigger is dropped rather than cleared every time.
+const maxReusedHeader = 32
+
+// maxReusedBlock bounds the header block an idle connection keeps for
+// comparing with the next.
+const maxReusedBlock = 4 << 10
+
+// takeHeader returns the connection's handler header map, empty.
+func (r *connReuse) takeHeader() http.Header {
+	h := r.header
+	if h == nil || len(h) > maxReusedHeader {
+		h = make(http.Header)
+		r.header = h
+		return h
+	}
+	clear(h)
+	return h
+}
+
+// snapshot copies h, as http.Header.Clone does (values in one array of
+// their own, so that changing the handler's slices later does not show),
+// into the connection's snapshot map.
+func (r *connReuse) snapshot(h http.Header) http.Header {
+	s := r.snap
+	if s == nil || len(s) > maxReusedHeader || len(h) > maxReusedHeader {
+		s = make(http.Header, len(h))
+		if len(h) <= maxReusedHeader {
+			r.snap = s
+		}
+	} else {
+		clear(s)
+	}
+	n := 0
+	for _, vv := range h {
+		n += len(vv)
+	}
+	vals := r.snapVals
+	clear(vals)
+	if cap(vals) < n || vals == nil {
+		vals = make([]string, 0, n)
+		if n <= 2*maxReusedHeader {
+			r.snapVals = vals
+		}
+	}
+	vals = vals[:0]
+	for k, vv := range h {
+		if vv == nil {
+			s[k] = nil // Clone keeps a nil value nil
+			continue
+		}
+		i := len(vals)
+		vals = append(vals, vv...)
+		s[k] = vals[i:len(vals):len(vals)]
+	}
+	return s
+}
+
 func (w *response) Header() http.Header {
 	if w.header == nil && w.wroteHeader && !w.committed {
-		w.header = w.handlerHeader.Clone()
+		w.header = w.c.reuse.snapshot(w.handlerHeader)
 	}
 	w.calledHeader = true
 	return w.handlerHeader
@@ -89,7 +179,7 @@ func (w *response) WriteHeader(code int) {
 	w.wroteHeader = true
 	w.status = code
 	if w.calledHeader && w.header == nil {
-		w.header = w.handlerHeader.Clone()
+		w.header = w.c.reuse.snapshot(w.handlerHeader)
 	}
 	if cl := w.handlerHeader.Get("Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
@@ -188,10 +278,10 @@ func (w *response) bufferedWrite(p []byte) (int, error) {
 // first time.
 func (w *response) pendingBuf() []byte {
 	if w.buf == nil {
-		if w.c.respBuf == nil {
-			w.c.respBuf = make([]byte, 0, bufferBeforeChunking)
+		if w.c.reuse.body == nil {
+			w.c.reuse.body = make([]byte, 0, bufferBeforeChunking)
 		}
-		w.buf = w.c.respBuf[:0]
+		w.buf = w.c.reuse.body[:0]
 	}
 	return w.buf
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,30 +16,146 @@ import (
 // a context from it), and only once the request body has been read, when
 // no byte of the connection is the handler's to read any more.
 
-// reqContext is a request's context. Its Done and Err start the watch.
+// reqContext is a request's context: done when the handler returns, when
+// the client goes away while it runs, or when the connection's context
+// is. It implements context.Context itself rather than wrapping
+// context.WithCancel's, so that it lives in the response, allocated with
+// it: a request pays nothing for its context until the handler asks for
+// Done. Contexts derived from it attach through its AfterFunc method,
+// which the context package uses for a parent that has one (no
+// goroutine per derived context). Done and Err start the watch.
 type reqContext struct {
-	context.Context // the cancelable context the handler sees
-	w               *watch
+	parent context.Context // the connection's context
+	w      *watch
+	done   atomic.Value // of chan struct{}, made by the first Done
+
+	mu         sync.Mutex
+	err        error
+	afters     []*afterFunc // to call when done
+	stopParent func() bool  // ends the parent's AfterFunc, if the parent can end
 }
+
+// afterFunc is one function registered with reqContext.AfterFunc.
+type afterFunc struct{ f func() }
+
+// closedChan is Done's channel for a context done before anyone asked.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// init makes c the context of a request about to be served.
+func (c *reqContext) init(parent context.Context, w *watch) {
+	c.parent, c.w = parent, w
+	if parent.Done() != nil {
+		// A parent that can end (a BaseContext or ConnContext of the
+		// caller's) ends the request too.
+		stop := context.AfterFunc(parent, func() { c.cancel(parent.Err()) })
+		c.mu.Lock()
+		if c.err == nil { // else it has run already
+			c.stopParent = stop
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *reqContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *reqContext) Value(key any) any           { return c.parent.Value(key) }
+func (c *reqContext) String() string              { return "ringhttp request context" }
 
 func (c *reqContext) Done() <-chan struct{} {
 	c.w.want()
-	return c.Context.Done()
+	if d, ok := c.done.Load().(chan struct{}); ok {
+		return d
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.done.Load().(chan struct{})
+	if !ok {
+		d = make(chan struct{})
+		c.done.Store(d)
+	}
+	return d
 }
 
 // Err starts the watch too, for handlers that poll instead of waiting.
 func (c *reqContext) Err() error {
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	if err != nil {
+		return err // done: nothing left to watch (and no lock of the watch's)
+	}
 	c.w.want()
-	return c.Context.Err()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
+
+// AfterFunc calls f once c is done, as context.AfterFunc does; the context
+// package calls it to attach a context derived from c. f runs on the
+// goroutine that ends c, or on its own when c is already done (the
+// caller may hold a lock f takes: propagateCancel does).
+func (c *reqContext) AfterFunc(f func()) (stop func() bool) {
+	a := &afterFunc{f: f}
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	c.afters = append(c.afters, a)
+	c.mu.Unlock()
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, b := range c.afters {
+			if b == a {
+				c.afters = append(c.afters[:i], c.afters[i+1:]...)
+				return true
+			}
+		}
+		return false // already called, or stopped
+	}
+}
+
+// cancel makes c done with err (the first call wins), closes Done's
+// channel and calls the functions registered with AfterFunc. It takes no
+// lock of the watch's, so the watch may call it.
+func (c *reqContext) cancel(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	if d, ok := c.done.Load().(chan struct{}); ok {
+		close(d)
+	} else {
+		c.done.Store(closedChan)
+	}
+	afters, stop := c.afters, c.stopParent
+	c.afters, c.stopParent = nil, nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	for _, a := range afters {
+		a.f()
+	}
+}
+
+// gone is the watch's OnGone function: the client went away.
+func (c *reqContext) gone() { c.cancel(context.Canceled) }
 
 // watch reads one byte in the background while a handler runs: EOF or
 // an error means the client is gone, and the request context is
 // canceled; a byte is the start of the next request and is given back to
 // the connection's reader when the handler returns.
 type watch struct {
-	c      *conn
-	cancel context.CancelFunc
+	c   *conn
+	ctx *reqContext // canceled when the client is gone
 
 	mu       sync.Mutex
 	wanted   bool // the handler called Done
@@ -79,7 +196,7 @@ func (w *watch) startLocked() {
 	if lr, ok := w.c.rwc.(*loopConn); ok && lr.conn() == nil {
 		// On an event loop the loop watches the socket: it tells when the
 		// client goes while the handler blocks (handed off).
-		lr.lc.OnGone(w.cancel)
+		lr.lc.OnGone(w.ctx.gone)
 		return
 	}
 	w.running = true
@@ -88,7 +205,7 @@ func (w *watch) startLocked() {
 		n, err := w.c.rwc.Read(w.b[:])
 		w.n, w.err = n, err
 		if n == 0 && err != nil && !isTimeout(err) {
-			w.cancel()
+			w.ctx.cancel(context.Canceled)
 		}
 		close(w.done)
 	}()

@@ -11,22 +11,26 @@ import (
 // (§5.1); obs-fold and control bytes in values are refused (§5.2,
 // RFC 9110 §5.5). Keys are canonical (textproto.CanonicalMIMEHeaderKey);
 // keys and values are substrings of block, so there is no per-field
-// allocation. A name holding spaces (as "Name :") is reported, not
-// stored, so that a server can refuse it after the checks net/http
-// makes first.
-func ParseHeader(block string) (h http.Header, spaceInName bool, err error) {
-	return parseFields(block, false)
+// allocation. The first value of each field is kept in vals when it has
+// room for every field (the caller's memory, which a server allocates
+// with the request), else in one array made here. A name holding spaces
+// (as "Name :") is reported, not stored, so that a server can refuse it
+// after the checks net/http makes first.
+func ParseHeader(block string, vals []string) (h http.Header, spaceInName bool, err error) {
+	return parseFields(block, false, vals)
 }
 
 // parseFields is ParseHeader; with unfold, an obs-fold is replaced by
 // SP as RFC 9112 §5.2 asks of a user agent, joining the lines as
 // net/http does: each line trimmed of SP and HTAB, joined by one SP,
 // leading whitespace dropped.
-func parseFields(block string, unfold bool) (h http.Header, spaceInName bool, err error) {
+func parseFields(block string, unfold bool, vals []string) (h http.Header, spaceInName bool, err error) {
 	n := strings.Count(block, "\n") - 1
 	h = make(http.Header, n)
-	vals := make([]string, n) // one backing array for every first value
-	var last []string         // the values of the last field stored, for unfold
+	if len(vals) < n {
+		vals = make([]string, n) // one backing array for every first value
+	}
+	var last []string // the values of the last field stored, for unfold
 	for {
 		line, rest, _ := strings.Cut(block, "\r\n")
 		block = rest

@@ -56,7 +56,7 @@ func ReadResponseLimit(br *bufio.Reader, req *http.Request, maxHeaderBytes int) 
 	if err := parseStatusLine(line, resp); err != nil {
 		return nil, err
 	}
-	h, spaceInName, err := parseFields(fields, true)
+	h, spaceInName, err := parseFields(fields, true, nil)
 	if err != nil {
 		return nil, err
 	}
