@@ -250,19 +250,20 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 		h.ServeHTTP(w, req)
 		return
 	}
+	lc := lr.lc
+	lc.Checkpoint() // the watchdog counts this request's handler from here
 	rs := &c.srv.blockingRoutes
 	var r *routeStat
 	if rs.n.Load() > 0 {
 		if v, ok := rs.m.Load(routeKey(h, req)); ok {
 			r = v.(*routeStat)
 			if r.blocking.Load() {
-				lr.lc.HandOff()
+				lc.HandOff()
 			}
 		}
 	}
-	start := time.Now()
 	h.ServeHTTP(w, req)
-	slow := time.Since(start) >= blockingAfter || lr.lc.HandedOff()
+	slow := lc.Checkpoint() >= blockingAfter || lc.HandedOff()
 	if r == nil && slow {
 		r = rs.stat(routeKey(h, req))
 	}
@@ -272,7 +273,8 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 }
 
 // blockingAfter is how long a handler may run before the run counts as
-// slow; blockingRuns slow runs in a row make a route blocking, and as many
+// slow (to the watchdog's tick, half of handOffAfter: a run that crossed a
+// tick); blockingRuns slow runs in a row make a route blocking, and as many
 // fast ones in a row make it inline again, so a run that was slow because
 // the machine was busy (a GC pause, a preempted loop) decides nothing.
 const (

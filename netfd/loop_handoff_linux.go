@@ -31,13 +31,15 @@ func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) i
 	if l.call.Load() != 0 {
 		return f() // called from another method (say OnClose from Close): part of it
 	}
-	start := int64(time.Since(l.g.epoch)) | 1 // odd: never 0, callTaken or pinned
+	start := l.seq.Add(1)<<1 | 1 // odd: never 0, callTaken or pinned
 	l.callConn = c
 	c.callStart, c.callIn = start, in
+	l.callTick.Store(l.g.tick.Load())
 	l.call.Store(start)
 	var n int
 	p := callRecovered(func() { n = f() })
-	if !l.call.CompareAndSwap(start, 0) {
+	// f may have moved the call on (Checkpoint) or left (Leave: 0).
+	if cur := c.callStart; cur == 0 || !l.call.CompareAndSwap(cur, 0) {
 		if !c.left { // c goes on in the loop
 			held := append([]byte(nil), in[min(max(n, 0), len(in)):]...)
 			held = append(held, rest...)
@@ -127,11 +129,15 @@ func (c *LoopConn) unpin() {
 	}
 }
 
-// watch is the watchdog: it hands off every loop whose running method has
-// taken longer than g.handOffAfter.
+// watch is the watchdog and the loops' clock: every half HandOffAfter it
+// advances g.tick, and hands off every loop whose running method (or the
+// piece of it since its last Checkpoint) began two ticks ago or more, so
+// it has run between one and one and a half HandOffAfter. Methods read
+// the tick, not the time: a clock read per request costs more than the
+// request's parsing on these VMs.
 func (g *Loops) watch() {
 	defer close(g.watchDone)
-	t := time.NewTicker(g.handOffAfter)
+	t := time.NewTicker(g.handOffAfter / 2)
 	defer t.Stop()
 	for {
 		select {
@@ -139,15 +145,39 @@ func (g *Loops) watch() {
 			return
 		case <-t.C:
 		}
-		now := int64(time.Since(g.epoch))
+		now := g.tick.Add(1)
 		for _, l := range g.loops {
 			start := l.call.Load()
-			if start > 0 && start&1 == 1 && now-start >= int64(g.handOffAfter) && l.canHandOff &&
+			began := l.callTick.Load()
+			if start > 0 && start&1 == 1 && now-began >= 3 && l.canHandOff &&
 				l.call.CompareAndSwap(start, callTaken) {
 				l.handOff(l.callConn)
 			}
 		}
 	}
+}
+
+// Checkpoint, called from the LoopHandler method running for c between
+// two pieces of work (two pipelined requests, say), starts the watchdog's
+// count for that method anew, so that it hands the loop off for one piece
+// that blocks, not for many quick ones in a row. It returns how long the
+// piece before it ran, to the watchdog's tick (half of HandOffAfter); 0
+// without a watchdog, outside c's method, or once the loop was handed off.
+func (c *LoopConn) Checkpoint() time.Duration {
+	l := c.l
+	s := c.callStart
+	if s == 0 || l.g.handOffAfter == 0 {
+		return 0
+	}
+	now := l.g.tick.Load()
+	ran := now - l.callTick.Load()
+	next := l.seq.Add(1)<<1 | 1
+	l.callTick.Store(now)
+	if !l.call.CompareAndSwap(s, next) {
+		return 0 // handed off
+	}
+	c.callStart = next
+	return time.Duration(ran) * l.g.handOffAfter / 2
 }
 
 // ErrNotInHandler is returned by Leave when called other than from a

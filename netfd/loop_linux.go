@@ -32,7 +32,7 @@ type Loops struct {
 	done      sync.WaitGroup // the goroutines running the loops, not those that lost one
 
 	handOffAfter time.Duration // 0: never
-	epoch        time.Time     // callback start times are counted from here
+	tick         atomic.Int64  // the watchdog's clock, in halves of handOffAfter
 	stopWatch    chan struct{} // closed to stop the watchdog
 	watchDone    chan struct{}
 }
@@ -88,12 +88,14 @@ type loop struct {
 	inboxPos int
 	dirtyPos int
 
-	// call is when the LoopHandler method now running began (ns since
-	// g.epoch), 0 when none runs, callTaken once the loop was handed off
+	// call identifies the LoopHandler method now running (odd, from
+	// seq), 0 when none runs, callTaken once the loop was handed off
 	// during it: whoever moves it from a start time to callTaken (the
 	// watchdog, or Leave) hands the loop off. callConn is the connection
 	// of that method, written before call.
 	call       atomic.Int64
+	callTick   atomic.Int64 // g.tick when the running method (or piece) began
+	seq        atomic.Int64 // numbers the calls, so that call values never repeat
 	callConn   *LoopConn
 	canHandOff bool // false for a ring owned by a locked thread
 
@@ -133,7 +135,7 @@ func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) 
 		n = runtime.GOMAXPROCS(0)
 	}
 	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, tuning: tuning, listeners: map[net.Listener]struct{}{},
-		handOffAfter: cfg.HandOffAfter, epoch: time.Now()}
+		handOffAfter: cfg.HandOffAfter}
 	if g.maxQueued <= 0 {
 		g.maxQueued = 1 << 20
 	}

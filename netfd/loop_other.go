@@ -5,6 +5,7 @@ package netfd
 import (
 	"errors"
 	"net"
+	"time"
 )
 
 // ErrLoopsClosed is returned by Serve and Attach once the Loops was closed.
@@ -38,3 +39,4 @@ func (c *LoopConn) Do(func(*LoopConn))              {}
 func (c *LoopConn) Abort()                          {}
 func (c *LoopConn) OnGone(func())                   {}
 func (c *LoopConn) HandOff() bool                   { return false }
+func (c *LoopConn) Checkpoint() time.Duration       { return 0 }
