@@ -34,7 +34,7 @@ type conn struct {
 	// of it has left yet.
 	writes int
 
-	reuse        connReuse // what its requests reuse, one after the other (response.go)
+	reuse        *connReuse // what its requests reuse, one after the other (response.go); nil while idle on a loop
 	remoteAddr   string
 	ctx          context.Context
 	created      time.Time
@@ -242,7 +242,7 @@ func (c *conn) readRequest() (*response, error) {
 		c.r.consume(n)
 		c.lastMethod = "" // once per request, also when a loop comes back here
 	}
-	block, err := c.r.readHeaderBlock(s.headerLimit(), c.reuse.block)
+	block, err := c.r.readHeaderBlock(s.headerLimit(), c.reused().block)
 	if err != nil {
 		return nil, err
 	}

@@ -202,6 +202,7 @@ func (c *conn) serveLoop(in []byte) int {
 				c.setLoopDeadline(c.srv.readHeaderTimeout())
 			} else {
 				c.r.buf, c.r.r, c.r.w = nil, 0, 0
+				c.releaseIdle()
 				c.setState(http.StateIdle)
 				c.setLoopDeadline(c.srv.idleTimeout())
 			}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringnet/ringnet/internal/wire"
@@ -67,7 +68,7 @@ type response struct {
 // newResponse returns the response of the next request on c, its Request
 // (w.req) empty for parseRequest to fill.
 func (c *conn) newResponse() *response {
-	w := &response{c: c, handlerHeader: c.reuse.takeHeader(), contentLength: -1}
+	w := &response{c: c, handlerHeader: c.reused().takeHeader(), contentLength: -1}
 	w.req = &w.mem.req
 	return w
 }
@@ -96,6 +97,36 @@ const maxReusedHeader = 32
 // maxReusedBlock bounds the header block an idle connection keeps for
 // comparing with the next.
 const maxReusedBlock = 4 << 10
+
+// reuseFree holds the reusable state of connections idle on a loop: an
+// idle connection keeps none (the 1 KiB goal), and the next request takes
+// one back without allocating.
+var reuseFree = sync.Pool{New: func() any { return new(connReuse) }}
+
+// reused returns the connection's reusable state, taking one from
+// reuseFree if it gave its own back while idle.
+func (c *conn) reused() *connReuse {
+	if c.reuse == nil {
+		c.reuse = reuseFree.Get().(*connReuse)
+	}
+	return c.reuse
+}
+
+// releaseIdle gives the connection's reusable state back while it is idle
+// on a loop, and drops a big output buffer.
+func (c *conn) releaseIdle() {
+	if c.reuse != nil {
+		reuseFree.Put(c.reuse)
+		c.reuse = nil
+	}
+	if cap(c.out.b) > maxIdleOut && len(c.out.b) == 0 {
+		c.out.b = nil // a big response's buffer is not kept while idle
+	}
+}
+
+// maxIdleOut is the largest output buffer an idle connection keeps: small
+// responses reuse theirs without allocating.
+const maxIdleOut = 512
 
 // takeHeader returns the connection's handler header map, empty.
 func (r *connReuse) takeHeader() http.Header {
@@ -149,7 +180,7 @@ func (r *connReuse) snapshot(h http.Header) http.Header {
 
 func (w *response) Header() http.Header {
 	if w.header == nil && w.wroteHeader && !w.committed {
-		w.header = w.c.reuse.snapshot(w.handlerHeader)
+		w.header = w.c.reused().snapshot(w.handlerHeader)
 	}
 	w.calledHeader = true
 	return w.handlerHeader
@@ -179,7 +210,7 @@ func (w *response) WriteHeader(code int) {
 	w.wroteHeader = true
 	w.status = code
 	if w.calledHeader && w.header == nil {
-		w.header = w.c.reuse.snapshot(w.handlerHeader)
+		w.header = w.c.reused().snapshot(w.handlerHeader)
 	}
 	if cl := w.handlerHeader.Get("Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
@@ -278,10 +309,10 @@ func (w *response) bufferedWrite(p []byte) (int, error) {
 // first time.
 func (w *response) pendingBuf() []byte {
 	if w.buf == nil {
-		if w.c.reuse.body == nil {
-			w.c.reuse.body = make([]byte, 0, bufferBeforeChunking)
+		if w.c.reused().body == nil {
+			w.c.reused().body = make([]byte, 0, bufferBeforeChunking)
 		}
-		w.buf = w.c.reuse.body[:0]
+		w.buf = w.c.reused().body[:0]
 	}
 	return w.buf
 }
