@@ -301,6 +301,7 @@ func (c *conn) serveRequest(w *response) (reusable bool) {
 	w.ctx.init(c.ctx, wt)
 	defer w.ctx.cancel(context.Canceled) // done when ServeHTTP returns
 	c.watch = wt
+	defer func() { c.watch = nil }() // after stop: an idle conn must not keep the response alive
 	defer wt.stop()
 	if w.body != nil {
 		w.body.watch = wt
