@@ -443,14 +443,12 @@ func (l *loopConn) conn() net.Conn {
 	return l.nc
 }
 
-// Read blocks, so on the loop it leaves it, except while a request
-// header is parsed: then the loop waits for the rest.
+// Read blocks, so on the loop it leaves it first. (The connection's reader
+// leaves before it reads, and waits on the loop while a header is parsed:
+// see connReader.leave and noFill.)
 func (l *loopConn) Read(p []byte) (int, error) {
 	if nc := l.conn(); nc != nil {
 		return nc.Read(p)
-	}
-	if l.c.r.noFill {
-		return 0, errWouldBlock
 	}
 	if err := l.c.leaveLoop(); err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/backendtest"
 	"github.com/ringnet/ringnet/netfd"
 )
 
@@ -39,7 +40,7 @@ func TestPackageServe(t *testing.T) {
 		io.WriteString(w, r.URL.Path)
 	})
 	run(t, func(t *testing.T, b backend) {
-		certFile, keyFile, pool := selfSigned(t, t.TempDir())
+		certFile, keyFile, pool := backendtest.CertFiles(t)
 		for _, tc := range []struct {
 			scheme string
 			serve  func(net.Listener) error
@@ -84,7 +85,7 @@ func TestPackageServeTLSBadCert(t *testing.T) {
 // listener it serves, through TLS too, to its own handlers: "" for std's.
 func TestBackendInUse(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
-		certFile, keyFile, pool := selfSigned(t, t.TempDir())
+		certFile, keyFile, pool := backendtest.CertFiles(t)
 		for _, scheme := range []string{"http", "https"} {
 			s := &ringhttp.Server{}
 			s.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,9 +8,9 @@ import "github.com/ringnet/ringnet/ring"
 // a cq-entry CQ and bufs provided buffers of bufSize bytes, to run out of
 // buffers and overflow the CQ on purpose.
 func NewLoopsSmallRing(cfg LoopConfig, h LoopHandler, sq, cq uint32, bufs, bufSize int) (*Loops, error) {
-	t := loopDefaults
-	t.uring.sq, t.uring.cq, t.uring.bufs, t.uring.bufSize = sq, cq, bufs, bufSize
-	return newLoops(cfg, h, t)
+	u := uringLoopDefaults
+	u.sq, u.cq, u.bufs, u.bufSize = sq, cq, bufs, bufSize
+	return newLoops(cfg, h, u)
 }
 
 // RingStats returns, once the Loops is closed, how many recvs ended
@@ -29,29 +29,23 @@ func (g *Loops) RingStats() (enobufs, overflows int) {
 // LoopVariants are the loop designs docs/design.md compares, by name; the
 // first of each backend is the default.
 var LoopVariants = map[string]func(cfg LoopConfig, h LoopHandler) (*Loops, error){
-	"epoll":                variant(Epoll, func(t *loopTuning) {}),
-	"epoll-locked":         variant(Epoll, func(t *loopTuning) { t.epollLock = true }),
-	"uring":                variant(Uring, func(t *loopTuning) {}),
-	"uring-locked":         variant(Uring, func(t *loopTuning) { t.uring.lock = true }),
-	"uring-locked-regring": variant(Uring, func(t *loopTuning) { t.uring.lock, t.uring.regRing = true, true }),
-	"uring-si-locked": variant(Uring, func(t *loopTuning) {
-		t.uring.flags = ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
-		t.uring.lock = true
-	}),
-	"uring-si-locked-regring": variant(Uring, func(t *loopTuning) {
-		t.uring.flags = ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
-		t.uring.lock, t.uring.regRing = true, true
+	"epoll":        variant(Epoll, func(u *uringLoopConfig) {}),
+	"uring":        variant(Uring, func(u *uringLoopConfig) {}),
+	"uring-locked": variant(Uring, func(u *uringLoopConfig) { u.lock = true }),
+	"uring-si-locked": variant(Uring, func(u *uringLoopConfig) {
+		u.flags = ring.SetupSingleIssuer | ring.SetupDeferTaskrun | ring.SetupCQSize | ring.SetupSubmitAll
+		u.lock = true
 	}),
 }
 
 // LoopVariantNames lists LoopVariants in the order benchmarks run them.
-var LoopVariantNames = []string{"epoll", "epoll-locked", "uring", "uring-locked", "uring-locked-regring", "uring-si-locked", "uring-si-locked-regring"}
+var LoopVariantNames = []string{"epoll", "uring", "uring-locked", "uring-si-locked"}
 
-func variant(b Backend, f func(*loopTuning)) func(LoopConfig, LoopHandler) (*Loops, error) {
+func variant(b Backend, f func(*uringLoopConfig)) func(LoopConfig, LoopHandler) (*Loops, error) {
 	return func(cfg LoopConfig, h LoopHandler) (*Loops, error) {
-		t := loopDefaults
-		f(&t)
+		u := uringLoopDefaults
+		f(&u)
 		cfg.Backend = b
-		return newLoops(cfg, h, t)
+		return newLoops(cfg, h, u)
 	}
 }

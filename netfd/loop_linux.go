@@ -24,7 +24,7 @@ type Loops struct {
 	maxQueued int
 	loops     []*loop
 	next      atomic.Uint32 // round-robin choice of a loop for a new connection
-	tuning    loopTuning
+	uringCfg  uringLoopConfig
 
 	mu        sync.Mutex // guards closed and listeners
 	closed    bool
@@ -109,23 +109,14 @@ const callTaken = -1
 // LoopHandler method returned to the top of the loop goroutine.
 var errLostLoop = errors.New("netfd: loop handed off")
 
-// NewLoops starts the loops. On io_uring each loop owns its ring from a
-// locked OS thread (docs/design.md has the measurements).
+// NewLoops starts the loops, each on its own goroutine.
 func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
-	return newLoops(cfg, h, loopDefaults)
+	return newLoops(cfg, h, uringLoopDefaults)
 }
 
-// loopTuning holds the choices docs/design.md measured for the loops: the
-// defaults are the ones that won; tests and benchmarks try the others.
-type loopTuning struct {
-	uring     uringLoopConfig
-	epollLock bool // LockOSThread the epoll loop goroutine
-}
-
-var loopDefaults = loopTuning{uring: uringLoopDefaults}
-
-// newLoops is NewLoops with the given tuning.
-func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) {
+// newLoops is NewLoops with io_uring rings set up as ucfg says (tests
+// shrink them, benchmarks try the variants docs/design.md measured).
+func newLoops(cfg LoopConfig, h LoopHandler, ucfg uringLoopConfig) (*Loops, error) {
 	b, _, err := resolve(cfg.Backend)
 	if err != nil {
 		return nil, err
@@ -134,7 +125,7 @@ func newLoops(cfg LoopConfig, h LoopHandler, tuning loopTuning) (*Loops, error) 
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, tuning: tuning, listeners: map[net.Listener]struct{}{},
+	g := &Loops{backend: b, h: h, maxQueued: cfg.MaxQueued, uringCfg: ucfg, listeners: map[net.Listener]struct{}{},
 		handOffAfter: cfg.HandOffAfter}
 	if g.maxQueued <= 0 {
 		g.maxQueued = 1 << 20
@@ -897,7 +888,7 @@ func (bp *bufPool) put(b []byte) {
 func newLoopKernel(l *loop) (loopKernel, bool, error) {
 	switch l.g.backend {
 	case Uring:
-		cfg := l.g.tuning.uring
+		cfg := l.g.uringCfg
 		if cfg.lock {
 			runtime.LockOSThread() // before the ring exists: SINGLE_ISSUER binds it to this thread
 		}
@@ -907,12 +898,9 @@ func newLoopKernel(l *loop) (loopKernel, bool, error) {
 		}
 		return k, cfg.lock, nil
 	}
-	if l.g.tuning.epollLock {
-		runtime.LockOSThread()
-	}
 	k, err := newEpollLoop(l)
 	if err != nil {
-		return nil, l.g.tuning.epollLock, err
+		return nil, false, err
 	}
-	return k, l.g.tuning.epollLock, nil
+	return k, false, nil
 }

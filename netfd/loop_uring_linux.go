@@ -47,8 +47,7 @@ type uringLoopConfig struct {
 	sq, cq  uint32
 	bufs    int // provided buffers (a power of two)
 	bufSize int
-	lock    bool // LockOSThread the loop goroutine
-	regRing bool // IORING_REGISTER_RING_FDS: enter by registered index
+	lock    bool // LockOSThread the loop goroutine (no hand-off then)
 }
 
 // uringLoopDefaults: an unlocked loop goroutine with COOP_TASKRUN, so
@@ -94,11 +93,6 @@ func newUringLoop(l *loop, cfg uringLoopConfig) (*uringLoop, error) {
 func (u *uringLoop) init() error {
 	if err := probeOps(u.r); err != nil {
 		return err
-	}
-	if u.cfg.regRing {
-		if err := u.r.RegisterRingFd(); err != nil {
-			return err
-		}
 	}
 	br, err := u.r.SetupBufRing(uint32(u.cfg.bufs), loopBgid)
 	if err != nil {
