@@ -60,6 +60,8 @@ type uring struct {
 	efd  *os.File   // the eventfd registered with r, as the runtime poller sees it
 	cqmu sync.Mutex // guards the CQ side of r and cqes
 	cqes []*ring.CQE
+
+	overflows atomic.Int64 // times CQEs were found in the kernel's overflow list; for tests
 }
 
 // uringEntries is the SQ size; the CQ is larger because every connection can
@@ -87,11 +89,11 @@ var uringOps = []struct {
 }
 
 var defaultUring = sync.OnceValues(func() (*uringDriver, error) {
-	return newUringDriver(uringFlags, uringEntries)
+	return newUringDriver(uringFlags, uringEntries, uringCQEntries)
 })
 
-func newUringDriver(flags, sqEntries uint32) (*uringDriver, error) {
-	u, err := newUring(flags, sqEntries)
+func newUringDriver(flags, sqEntries, cqEntries uint32) (*uringDriver, error) {
+	u, err := newUring(flags, sqEntries, cqEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +121,8 @@ func (e *errUringSetup) fallback() bool {
 
 var errMissingOp = errors.New("missing io_uring op")
 
-func newUring(flags, sqEntries uint32) (*uring, error) {
-	r, err := ring.New(sqEntries, &ring.Params{Flags: flags, CQEntries: uringCQEntries})
+func newUring(flags, sqEntries, cqEntries uint32) (*uring, error) {
+	r, err := ring.New(sqEntries, &ring.Params{Flags: flags, CQEntries: cqEntries})
 	if err != nil {
 		return nil, &errUringSetup{reason: setupReason(err), err: err}
 	}
@@ -215,6 +217,7 @@ func (d *uring) flush() {
 			var flags uint32
 			if d.r.CQOverflowPending() {
 				flags = ring.EnterGetEvents
+				d.overflows.Add(1)
 			}
 			got, err = d.r.Enter(n, 0, flags)
 		}
@@ -263,6 +266,7 @@ func (d *uring) reap(rc syscall.RawConn) {
 					d.flush() // SQEs a failed enter left behind
 					return false
 				}
+				d.overflows.Add(1)
 				d.r.Enter(0, 0, ring.EnterGetEvents) // flush the kernel's overflow list
 			}
 		})

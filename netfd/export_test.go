@@ -16,7 +16,7 @@ import (
 
 // Backends only tests and benchmarks can ask for: the driver designs that
 // docs/design.md measured and dropped, kept here so that the benchmarks can
-// compare them again, and one that stresses a full SQ. Every variant is
+// compare them again, and two that stress a full SQ and an overflowing CQ. Every variant is
 // written in this file on top of the production drivers.
 //
 // Not kept: every submitter entering the kernel itself instead of the single
@@ -29,6 +29,7 @@ const (
 	UringNoCoop      Backend = "uring-nocoop"      // without COOP_TASKRUN
 	UringNoPollFirst Backend = "uring-nopollfirst" // recv never polls first
 	UringSmallSQ     Backend = "uring-smallsq"     // an 8-entry SQ: submissions keep finding it full
+	UringSmallCQ     Backend = "uring-smallcq"     // an 8-entry SQ and a 16-entry CQ: completions overflow it
 )
 
 func init() {
@@ -41,13 +42,14 @@ func init() {
 		EpollSpin:   once(func() (driver, error) { return newEpollSpin(spin) }),
 		UringPerP:   once(func() (driver, error) { return newUringPerP(runtime.GOMAXPROCS(0)) }),
 		UringNoCoop: once(func() (driver, error) {
-			return newUringDriver(ring.SetupCQSize|ring.SetupSubmitAll, uringEntries)
+			return newUringDriver(ring.SetupCQSize|ring.SetupSubmitAll, uringEntries, uringCQEntries)
 		}),
 		UringNoPollFirst: once(func() (driver, error) {
-			d, err := newUringDriver(uringFlags, uringEntries)
+			d, err := newUringDriver(uringFlags, uringEntries, uringCQEntries)
 			return uringNoPollFirst{d}, err
 		}),
-		UringSmallSQ: once(func() (driver, error) { return newUringDriver(uringFlags, 8) }),
+		UringSmallSQ: once(func() (driver, error) { return newUringDriver(uringFlags, 8, uringCQEntries) }),
+		UringSmallCQ: once(func() (driver, error) { return newUringDriver(uringFlags, 8, 16) }),
 	}
 }
 
@@ -140,7 +142,7 @@ type uringPerP struct {
 func newUringPerP(n int) (*uringPerP, error) {
 	d := &uringPerP{}
 	for range n {
-		u, err := newUring(uringFlags, uringEntries)
+		u, err := newUring(uringFlags, uringEntries, uringCQEntries)
 		if err != nil {
 			return nil, err // rings already made stay for the process
 		}

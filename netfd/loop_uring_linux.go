@@ -280,7 +280,9 @@ func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 		// The ring ran dry: buffers come back during this pass and the
 		// recv is armed again at the start of the next.
 		u.enobufs++
-	case err == unix.ECANCELED:
+	case err == unix.ECANCELED, err == unix.EAGAIN:
+		// Cancelled (by stopRecv, or by the kernel) or interrupted: armed
+		// again below unless receiving stopped.
 	default:
 		u.l.peerGone(c)
 		c.fail(c.opError("read", err))
@@ -297,8 +299,10 @@ func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 
 func (u *uringLoop) sendDone(c *LoopConn, res int32) {
 	n, err := sendOp.result(res, 0)
-	if err == unix.EAGAIN && c.err == nil {
-		u.prepSend(c) // interrupted: send the rest again
+	if (err == unix.EAGAIN || err == unix.ECANCELED) && c.err == nil {
+		// Interrupted, or cancelled by the kernel (the loop never cancels
+		// a send): nothing was sent, send the rest again.
+		u.prepSend(c)
 		return
 	}
 	if err == nil && n == 0 {

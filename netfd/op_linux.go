@@ -2,6 +2,7 @@ package netfd
 
 import (
 	"os"
+	"sync/atomic"
 
 	"github.com/ringnet/ringnet/ring"
 	"golang.org/x/sys/unix"
@@ -57,7 +58,7 @@ type (
 // sys reads at most len(p) > 0 bytes: (0, nil) is EOF.
 func (opRecv) sys(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.Read(fd, p)
+		n, err := sysRead(fd, p)
 		switch err {
 		case nil:
 			return n, nil
@@ -78,6 +79,9 @@ func (opRecv) prep(sqe *ring.SQE, fd int, p []byte, pollFirst bool) {
 	if pollFirst {
 		sqe.IoPrio |= ring.RecvsendPollFirst
 	}
+	if f := faultsOn.Load(); f != nil {
+		f.prep(sqe, faultRecvRing, fd)
+	}
 }
 
 // result is the byte count, 0 at EOF. When the CQE's flags carry
@@ -93,7 +97,7 @@ func (opRecv) result(res int32, _ uint32) (int, error) {
 // and never will (the caller reports io.ErrUnexpectedEOF).
 func (opSend) sys(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.Write(fd, p)
+		n, err := sysWrite(fd, p)
 		switch err {
 		case nil:
 			return n, nil
@@ -110,6 +114,9 @@ func (opSend) sys(fd int, p []byte) (int, error) {
 // without raising SIGPIPE.
 func (opSend) prep(sqe *ring.SQE, fd int, p []byte) {
 	sqe.PrepSend(fd, p, unix.MSG_NOSIGNAL)
+	if f := faultsOn.Load(); f != nil {
+		f.prep(sqe, faultSendRing, fd)
+	}
 }
 
 // result is the byte count, which may be short.
@@ -225,21 +232,28 @@ func (opRecvMultishot) sys(fd int, p []byte) (int, error) { return recvOp.sys(fd
 func (opRecvMultishot) prep(sqe *ring.SQE, fd int, bgid uint16) {
 	sqe.PrepRecvMultishot(fd, 0)
 	sqe.SetBufGroup(bgid)
+	if f := faultsOn.Load(); f != nil {
+		f.prep(sqe, faultRecvMultishot, fd)
+	}
 }
 
 // result is one CQE of the receive: n > 0 bytes in the provided buffer
 // bid, or n == 0 at EOF. more says the receive stays armed; when it is
 // false the receive has ended and must be armed again to go on. err is
 // nil, unix.ENOBUFS (the buffer group ran dry: give buffers back and
-// re-arm), a bare unix.ECANCELED, or final, named "read" as sys's is, so
-// that both forms report a failure alike.
+// re-arm), unix.EAGAIN (for EINTR and EAGAIN too, as cqeErr says: re-arm),
+// a bare unix.ECANCELED, or final, named "read" as sys's is, so that both
+// forms report a failure alike.
 func (opRecvMultishot) result(res int32, flags uint32) (n int, bid uint16, more bool, err error) {
 	more = flags&ring.CQEFMore != 0
-	switch {
-	case res >= 0:
+	if res >= 0 {
 		return int(res), uint16(flags >> ring.CQEBufferShift), more, nil
-	case unix.Errno(-res) == unix.ENOBUFS, unix.Errno(-res) == unix.ECANCELED:
-		return 0, 0, more, unix.Errno(-res)
+	}
+	switch e := unix.Errno(-res); e {
+	case unix.ENOBUFS, unix.ECANCELED:
+		return 0, 0, more, e
+	case unix.EINTR, unix.EAGAIN:
+		return 0, 0, more, unix.EAGAIN
 	}
 	return 0, 0, more, os.NewSyscallError("read", unix.Errno(-res))
 }
@@ -273,5 +287,75 @@ func cqeErr(name string, res int32) error {
 		return unix.EAGAIN
 	default:
 		return os.NewSyscallError(name, e)
+	}
+}
+
+// Fault injection, for tests. faultsOn is nil unless a test installed a
+// faultFunc (fault_export_test.go); then every recv and send, in both of
+// its forms, asks it first what to do with the op. Off, it costs each op
+// one load and a branch (docs/robustness-faults.md has the benchmarks).
+var faultsOn atomic.Pointer[faultFunc]
+
+// A faultFunc decides what becomes of op on descriptor fd.
+type faultFunc func(op faultOp, fd int) fault
+
+type faultOp uint8
+
+const (
+	faultRecvSys       faultOp = iota // recvOp.sys, also under recvMultishotOp.sys
+	faultSendSys                      // sendOp.sys
+	faultRecvRing                     // recvOp.prep
+	faultSendRing                     // sendOp.prep
+	faultRecvMultishot                // recvMultishotOp.prep
+)
+
+// A fault is what becomes of one op. The zero value leaves it alone.
+// errno != 0 fails it with that error instead of making it: the sys form
+// returns it as the syscall would (EINTR, EAGAIN and all), the io_uring
+// form becomes a NOP whose CQE carries -errno. limit > 0 makes the op
+// with at most limit bytes: a short read or write.
+type fault struct {
+	errno unix.Errno
+	limit int
+}
+
+// sysRead and sysWrite are the syscalls of the sys forms, through the
+// installed faultFunc, if any.
+func sysRead(fd int, p []byte) (int, error) {
+	if f := faultsOn.Load(); f != nil {
+		return f.sys(faultRecvSys, fd, p, unix.Read)
+	}
+	return unix.Read(fd, p)
+}
+
+func sysWrite(fd int, p []byte) (int, error) {
+	if f := faultsOn.Load(); f != nil && len(p) > 0 {
+		return f.sys(faultSendSys, fd, p, unix.Write)
+	}
+	return unix.Write(fd, p)
+}
+
+func (f *faultFunc) sys(op faultOp, fd int, p []byte, call func(int, []byte) (int, error)) (int, error) {
+	ft := (*f)(op, fd)
+	if ft.errno != 0 {
+		return 0, ft.errno
+	}
+	if ft.limit > 0 && ft.limit < len(p) {
+		p = p[:ft.limit]
+	}
+	return call(fd, p)
+}
+
+// nopInjectResult is IORING_NOP_INJECT_RESULT: the NOP posts sqe->len as
+// its result (Linux 6.10).
+const nopInjectResult = 1
+
+func (f *faultFunc) prep(sqe *ring.SQE, op faultOp, fd int) {
+	ft := (*f)(op, fd)
+	switch {
+	case ft.errno != 0:
+		*sqe = ring.SQE{Opcode: ring.OpNop, Len: uint32(-int32(ft.errno)), OpFlags: nopInjectResult, UserData: sqe.UserData}
+	case ft.limit > 0 && uint32(ft.limit) < sqe.Len:
+		sqe.Len = uint32(ft.limit)
 	}
 }

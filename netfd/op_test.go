@@ -73,6 +73,11 @@ func TestRecvMultishotResult(t *testing.T) {
 	if _, _, _, err = recvMultishotOp.result(-int32(unix.ECANCELED), 0); err != unix.ECANCELED {
 		t.Errorf("ECANCELED: %v", err)
 	}
+	for _, e := range []unix.Errno{unix.EINTR, unix.EAGAIN} {
+		if _, _, _, err = recvMultishotOp.result(-int32(e), 0); err != unix.EAGAIN {
+			t.Errorf("%v: %v, want EAGAIN (arm again)", e, err)
+		}
+	}
 	var se *os.SyscallError
 	if _, _, _, err = recvMultishotOp.result(-int32(unix.ECONNRESET), 0); !errors.As(err, &se) || se.Syscall != "read" || se.Err != unix.ECONNRESET {
 		t.Errorf("reset: %v", err)
