@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -508,5 +509,232 @@ func loopExchange(t *testing.T, c net.Conn, size int, seed uint64, down []byte) 
 	want.Write(down)
 	if err != nil || n != size+len(down) || !bytes.Equal(sum[:], want.Sum(nil)) {
 		t.Errorf("read %d bytes (%v), want the %d echoed and the %d of the server: SHA-256 differs", n, err, size, len(down))
+	}
+}
+
+// TestLoopFaultError: a send that fails in the middle of a stream
+// (ECONNRESET, EPIPE), after short sends, ends the connection with that
+// error in OnClose, and the peer has received a prefix of the stream
+// intact; so does a receive that fails (ECONNRESET) for the echo.
+func TestLoopFaultError(t *testing.T) {
+	size := streamSize()
+	data := randomBytes(size, 31)
+	cases := []struct {
+		name  string
+		errno syscall.Errno
+		ops   []netfd.FaultOp
+		after int // ops of ops before the fault: far fewer arms of a multishot recv
+	}{
+		{"write-ECONNRESET", syscall.ECONNRESET, sendOps, 40},
+		{"write-EPIPE", syscall.EPIPE, sendOps, 40},
+		{"read-ECONNRESET", syscall.ECONNRESET, []netfd.FaultOp{netfd.RecvSys}, 40},
+		{"read-ECONNRESET", syscall.ECONNRESET, []netfd.FaultOp{netfd.RecvMultishot}, 2},
+	}
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		for i, tc := range cases {
+			if (tc.after == 2) != (b.NB == netfd.Uring && tc.name[:4] == "read") {
+				continue
+			}
+			t.Run(tc.name, func(t *testing.T) {
+				write := tc.name[:5] == "write"
+				closed := make(chan error, 1)
+				h := &funcs{close: func(c *netfd.LoopConn, err error) { closed <- err }}
+				if write {
+					h.open = func(c *netfd.LoopConn) { c.Write(data); c.Close() }
+				}
+				// A small ring on io_uring: its recv ends (ENOBUFS) and is
+				// armed again often.
+				g, err := netfd.NewLoopsSmallRing(netfd.LoopConfig{Backend: b.NB, Loops: 1}, h, 8, 16, 4, 256)
+				if err != nil {
+					t.Fatal(err)
+				}
+				addr := serveOn(t, g)
+				_, port, _ := net.SplitHostPort(addr)
+				p, _ := strconv.Atoi(port)
+				plan := netfd.InjectFaults(t, p, uint64(i),
+					netfd.Fault{Ops: tc.ops, Errno: tc.errno, After: tc.after, Once: true},
+					netfd.Fault{Ops: tc.ops, Limit: 3000})
+				c := dialT(t, b, addr)
+				c.SetDeadline(time.Now().Add(time.Minute))
+				if !write {
+					go writeChunks(c, data, 32, false) // fails once the server is gone
+				}
+				got, _ := io.ReadAll(c) // EOF or a reset
+				if !bytes.Equal(got, data[:len(got)]) {
+					t.Fatalf("the %d bytes received differ from the stream's", len(got))
+				}
+				if len(got) == size {
+					t.Fatal("the whole stream arrived: the fault did not strike")
+				}
+				if err := <-closed; !isOpError(err, tc.errno) {
+					t.Fatalf("OnClose(%v), want a *net.OpError that is %v", err, tc.errno)
+				}
+				t.Logf("%d bytes arrived before the fault; %d faults struck", len(got), plan.Struck())
+			})
+		}
+	})
+}
+
+// TestLoopHandlerFaults runs one loop with four connections streaming
+// through it (echo, then the server's own bytes, SHA-256 both ways) while
+// other connections' handlers panic in each LoopHandler method, panic
+// after the loop was handed off, or hang: each panicking connection is
+// closed with the panic in OnClose, its method runs once, the hung one
+// is served once it returns, and the streams and a new connection
+// afterwards are served as if nothing happened.
+func TestLoopHandlerFaults(t *testing.T) {
+	size := streamSize() / 4
+	down := randomBytes(size, 5000)
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		release := make(chan struct{})
+		hung := make(chan struct{}, 4)
+		var panicOpen sync.Mutex // held: the next OnOpen panics
+		openPanics := false
+		var mu sync.Mutex
+		calls := map[string]int{} // marker -> OnData calls that saw it
+		closed := make(chan error, 16)
+		h := &funcs{}
+		h.open = func(c *netfd.LoopConn) {
+			panicOpen.Lock()
+			p := openPanics
+			openPanics = false
+			panicOpen.Unlock()
+			if p {
+				panic("boom in OnOpen")
+			}
+		}
+		h.data = func(c *netfd.LoopConn, in []byte) int {
+			for _, m := range []string{"panic\n", "late-panic\n", "hang\n", "eof-panic\n"} {
+				if !bytes.HasPrefix(in, []byte(m)) {
+					continue
+				}
+				mu.Lock()
+				calls[m]++
+				mu.Unlock()
+				switch m {
+				case "panic\n":
+					c.Write([]byte("dropped"))
+					panic("boom in OnData")
+				case "late-panic\n":
+					hung <- struct{}{}
+					<-release // long past HandOffAfter
+					c.Write([]byte("dropped"))
+					panic("boom in OnData, handed off")
+				case "hang\n":
+					hung <- struct{}{}
+					<-release
+					c.Write([]byte("released\n"))
+				case "eof-panic\n":
+					c.SetContext("eof-panic")
+				}
+				return len(m)
+			}
+			c.Write(in)
+			return len(in)
+		}
+		h.eof = func(c *netfd.LoopConn) {
+			if c.Context() == "eof-panic" {
+				panic("boom in OnEOF")
+			}
+			c.Write(down)
+			c.Close()
+		}
+		h.close = func(c *netfd.LoopConn, err error) {
+			if err != nil {
+				closed <- err
+			}
+		}
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: 5 * time.Millisecond}, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+
+		var streams sync.WaitGroup
+		for k := range 4 {
+			c := dialT(t, b, addr)
+			streams.Add(1)
+			go func() {
+				defer streams.Done()
+				loopExchange(t, c, size, uint64(300+k), down)
+			}()
+		}
+		// Closed by the server, after nothing or after what it was
+		// written before the fault.
+		expectClosed := func(c net.Conn, want string) {
+			t.Helper()
+			c.SetDeadline(time.Now().Add(time.Minute))
+			got, _ := io.ReadAll(c)
+			if string(got) != want {
+				t.Errorf("read %q before the close, want %q", got, want)
+			}
+		}
+		panics := 0
+		for _, m := range []string{"panic\n", "eof-panic\n"} {
+			c := dialT(t, b, addr)
+			c.Write([]byte(m))
+			if m == "eof-panic\n" {
+				c.(*netfd.Conn).CloseWrite()
+			}
+			expectClosed(c, "")
+			panics++
+		}
+		panicOpen.Lock()
+		openPanics = true
+		panicOpen.Unlock()
+		expectClosed(dialT(t, b, addr), "")
+		panics++
+
+		late, hang := dialT(t, b, addr), dialT(t, b, addr)
+		late.Write([]byte("late-panic\n"))
+		hang.Write([]byte("hang\n"))
+		<-hung
+		<-hung
+		// Both handlers hold goroutines of their own now; the loop goes on.
+		o := dialT(t, b, addr)
+		o.SetDeadline(time.Now().Add(time.Minute))
+		o.Write([]byte("ping"))
+		if got := make([]byte, 4); func() bool { _, err := io.ReadFull(o, got); return err != nil || string(got) != "ping" }() {
+			t.Fatal("a new connection is not served while two handlers hang")
+		}
+		close(release)
+		expectClosed(late, "")
+		panics++
+		hang.SetDeadline(time.Now().Add(time.Minute))
+		if line, err := readLine(hang); err != nil || line != "released\n" {
+			t.Fatalf("hung connection read %q, %v after its handler returned", line, err)
+		}
+		hang.Write([]byte("still served"))
+		if got := make([]byte, 12); func() bool { _, err := io.ReadFull(hang, got); return err != nil || string(got) != "still served" }() {
+			t.Fatal("the hung connection is not served by the loop after its handler returned")
+		}
+		streams.Wait()
+
+		for range panics {
+			if err := <-closed; !strings.Contains(fmt.Sprint(err), "panicked") {
+				t.Errorf("OnClose(%v), want the panic", err)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for m, n := range calls {
+			if n != 1 {
+				t.Errorf("OnData saw %q %d times, want once", m, n)
+			}
+		}
+	})
+}
+
+func readLine(c net.Conn) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		if _, err := c.Read(b); err != nil {
+			return string(line), err
+		}
+		line = append(line, b[0])
+		if b[0] == '\n' {
+			return string(line), nil
+		}
 	}
 }

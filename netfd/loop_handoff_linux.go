@@ -26,7 +26,8 @@ import (
 // goroutine gives c back to the loop (comeBack, with the input f did not
 // consume and what f did with c meanwhile), runs lost to give back what
 // the loop lent f, and unwinds out of the loop (errLostLoop). A panic in f
-// is logged and fails c, as net/http recovers a handler's.
+// is logged and fails c, as net/http recovers a handler's, also when the
+// loop was handed off during f (then once c is back on the loop).
 func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) int {
 	if l.call.Load() != 0 {
 		return f() // called from another method (say OnClose from Close): part of it
@@ -40,12 +41,18 @@ func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) i
 	p := callRecovered(func() { n = f() })
 	// f may have moved the call on (Checkpoint) or left (Leave: 0).
 	if cur := c.callStart; cur == 0 || !l.call.CompareAndSwap(cur, 0) {
-		if !c.left { // c goes on in the loop
+		if !c.left { // c goes on in the loop, or fails there if f panicked
 			held := append([]byte(nil), in[min(max(n, 0), len(in)):]...)
 			held = append(held, rest...)
 			later := c.later
 			c.later = nil
+			if p != nil {
+				err := c.panicked(p)
+				later = append(later, func() { c.fail(err) })
+			}
 			l.post(func() { l.comeBack(c, held, later) })
+		} else if p != nil {
+			c.panicked(p) // after Leave the connection is the method's
 		}
 		if lost != nil {
 			lost()
@@ -54,12 +61,21 @@ func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) i
 	}
 	c.callStart, c.callIn = 0, nil
 	if p != nil {
-		buf := make([]byte, 64<<10)
-		buf = buf[:runtime.Stack(buf, false)]
-		slog.Error("netfd: LoopHandler panicked", "panic", p, "stack", string(buf))
-		c.fail(c.opError("read", fmt.Errorf("netfd: LoopHandler panicked: %v", p)))
+		c.fail(c.panicked(p))
 	}
 	return n
+}
+
+// A handlerPanic is what a LoopHandler method panicked with, and where.
+type handlerPanic struct {
+	val   any
+	stack []byte
+}
+
+// panicked logs p and returns the error that fails c for it.
+func (c *LoopConn) panicked(p *handlerPanic) error {
+	slog.Error("netfd: LoopHandler panicked", "panic", p.val, "stack", string(p.stack))
+	return c.opError("read", fmt.Errorf("netfd: LoopHandler panicked: %v", p.val))
 }
 
 // comeBack serves c on the loop again after its method, handed off,
@@ -92,8 +108,16 @@ func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
 	l.tellEOF(c)
 }
 
-func callRecovered(f func()) (p any) {
-	defer func() { p = recover() }()
+// callRecovered runs f and returns what it panicked with, with the stack
+// of the panic (taken before the deferred call returns, while the
+// panicking frames are still on it), or nil.
+func callRecovered(f func()) (p *handlerPanic) {
+	defer func() {
+		if v := recover(); v != nil {
+			stack := make([]byte, 64<<10)
+			p = &handlerPanic{v, stack[:runtime.Stack(stack, false)]}
+		}
+	}()
 	f()
 	return nil
 }
