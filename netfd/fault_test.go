@@ -51,7 +51,7 @@ type faultCase struct {
 // op's CQE result (a NOP posting it), on epoll the syscall's error.
 var streamFaults = []faultCase{
 	{name: "eintr", faults: []netfd.Fault{{Ops: allOps, Errno: syscall.EINTR, Odds: 2}}},
-	{name: "eagain-storm", faults: []netfd.Fault{{Ops: allOps, Errno: syscall.EAGAIN, Odds: 16, Run: 32}}},
+	{name: "eagain-storm", faults: []netfd.Fault{{Ops: allOps, Errno: syscall.EAGAIN, Odds: 8, Run: 32}}},
 	{name: "short", faults: []netfd.Fault{{Ops: allOps, Limit: 700, Odds: 2}}},
 	{name: "ecanceled", faults: []netfd.Fault{{Ops: ringOps, Errno: syscall.ECANCELED, Odds: 4}}, ringOnly: true},
 	{name: "mixed", faults: []netfd.Fault{
@@ -208,7 +208,7 @@ func TestFaultWriteError(t *testing.T) {
 				ln := b.ListenTCP(t)
 				inject(t, b, portOf(ln.Addr()), 3, faultCase{faults: []netfd.Fault{
 					{Ops: sendOps, Errno: errno, After: 40, Once: true},
-					{Ops: sendOps, Limit: 3000, Odds: 2},
+					{Ops: sendOps, Limit: 3000},
 				}})
 				client, server := acceptPair(t, b, ln)
 				written, err := writeChunks(server, data, 5, false)
@@ -232,7 +232,7 @@ func TestFaultWriteError(t *testing.T) {
 			client, server := acceptPair(t, b, ln)
 			inject(t, b, portOf(client.LocalAddr()), 4, faultCase{faults: []netfd.Fault{
 				{Ops: recvOps, Errno: syscall.ECONNRESET, After: 40, Once: true},
-				{Ops: recvOps, Limit: 3000, Odds: 2},
+				{Ops: recvOps, Limit: 3000},
 			}})
 			go func() {
 				writeChunks(server, data, 6, false)
@@ -424,7 +424,7 @@ var loopFaults = append(streamFaults[:len(streamFaults):len(streamFaults)],
 // tiny buffer ring and CQ as well, so that ENOBUFS and CQ overflow come
 // on top of the injected faults.
 func TestLoopFaults(t *testing.T) {
-	size := streamSize() / 4
+	size := streamSize() / 2
 	conns := 8
 	down := randomBytes(size, 5000)
 	backendtest.RunNetfd(t, func(t *testing.T, b backend) {

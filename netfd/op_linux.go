@@ -58,7 +58,13 @@ type (
 // sys reads at most len(p) > 0 bytes: (0, nil) is EOF.
 func (opRecv) sys(fd int, p []byte) (int, error) {
 	for {
-		n, err := sysRead(fd, p)
+		var n int
+		var err error
+		if f := faultsOn.Load(); f == nil {
+			n, err = unix.Read(fd, p)
+		} else {
+			n, err = f.read(fd, p)
+		}
 		switch err {
 		case nil:
 			return n, nil
@@ -97,7 +103,13 @@ func (opRecv) result(res int32, _ uint32) (int, error) {
 // and never will (the caller reports io.ErrUnexpectedEOF).
 func (opSend) sys(fd int, p []byte) (int, error) {
 	for {
-		n, err := sysWrite(fd, p)
+		var n int
+		var err error
+		if f := faultsOn.Load(); f == nil || len(p) == 0 {
+			n, err = unix.Write(fd, p)
+		} else {
+			n, err = f.write(fd, p)
+		}
 		switch err {
 		case nil:
 			return n, nil
@@ -319,31 +331,30 @@ type fault struct {
 	limit int
 }
 
-// sysRead and sysWrite are the syscalls of the sys forms, through the
-// installed faultFunc, if any.
-func sysRead(fd int, p []byte) (int, error) {
-	if f := faultsOn.Load(); f != nil {
-		return f.sys(faultRecvSys, fd, p, unix.Read)
-	}
-	return unix.Read(fd, p)
-}
-
-func sysWrite(fd int, p []byte) (int, error) {
-	if f := faultsOn.Load(); f != nil && len(p) > 0 {
-		return f.sys(faultSendSys, fd, p, unix.Write)
-	}
-	return unix.Write(fd, p)
-}
-
-func (f *faultFunc) sys(op faultOp, fd int, p []byte, call func(int, []byte) (int, error)) (int, error) {
-	ft := (*f)(op, fd)
+// read and write are the syscalls of the sys forms with the fault f
+// decides: the error instead of the call, or the call with fewer bytes.
+func (f *faultFunc) read(fd int, p []byte) (int, error) {
+	ft := (*f)(faultRecvSys, fd)
 	if ft.errno != 0 {
 		return 0, ft.errno
 	}
-	if ft.limit > 0 && ft.limit < len(p) {
-		p = p[:ft.limit]
+	return unix.Read(fd, p[:ft.shorten(len(p))])
+}
+
+func (f *faultFunc) write(fd int, p []byte) (int, error) {
+	ft := (*f)(faultSendSys, fd)
+	if ft.errno != 0 {
+		return 0, ft.errno
 	}
-	return call(fd, p)
+	return unix.Write(fd, p[:ft.shorten(len(p))])
+}
+
+// shorten returns how many of n bytes the op is made with.
+func (ft fault) shorten(n int) int {
+	if ft.limit > 0 && ft.limit < n {
+		return ft.limit
+	}
+	return n
 }
 
 // nopInjectResult is IORING_NOP_INJECT_RESULT: the NOP posts sqe->len as
@@ -355,7 +366,7 @@ func (f *faultFunc) prep(sqe *ring.SQE, op faultOp, fd int) {
 	switch {
 	case ft.errno != 0:
 		*sqe = ring.SQE{Opcode: ring.OpNop, Len: uint32(-int32(ft.errno)), OpFlags: nopInjectResult, UserData: sqe.UserData}
-	case ft.limit > 0 && uint32(ft.limit) < sqe.Len:
-		sqe.Len = uint32(ft.limit)
+	default:
+		sqe.Len = uint32(ft.shorten(int(sqe.Len)))
 	}
 }
