@@ -62,8 +62,13 @@ var streamFaults = []faultCase{
 	}},
 }
 
-// streamSize is how many bytes each direction carries per connection.
+// streamSize is how many bytes each direction carries per connection:
+// 2 MiB, 256 KiB under -race or -short, or RINGNET_FAULT_MIB MiB (the
+// long run of docs/robustness-faults.md).
 func streamSize() int {
+	if mib, err := strconv.Atoi(os.Getenv("RINGNET_FAULT_MIB")); err == nil && mib > 0 {
+		return mib << 20
+	}
 	if testing.Short() || raceEnabled {
 		return 256 << 10
 	}
@@ -411,10 +416,13 @@ func signal(ch chan<- struct{}) {
 	}
 }
 
-// loopFaults are streamFaults plus, on the loops, receives stopped and
-// started again for back-pressure at every few KiB (each stop cancels
-// the multishot recv on io_uring, racing the data it is posting).
+// loopFaults are streamFaults plus, on the loops, a multishot recv ended
+// by ENOBUFS (as if the buffer ring were empty) at every other arming,
+// and receives stopped and started again for back-pressure at every few
+// KiB (each stop cancels the multishot recv on io_uring, racing the data
+// it is posting).
 var loopFaults = append(streamFaults[:len(streamFaults):len(streamFaults)],
+	faultCase{name: "enobufs", faults: []netfd.Fault{{Ops: []netfd.FaultOp{netfd.RecvMultishot}, Errno: syscall.ENOBUFS, Odds: 2}}, ringOnly: true},
 	faultCase{name: "backpressure-cancels"},
 )
 
@@ -438,12 +446,16 @@ func TestLoopFaults(t *testing.T) {
 					name += "-small-ring"
 				}
 				t.Run(name, func(t *testing.T) {
+					size := size
+					if small { // 1 KiB of buffers: slow on purpose
+						size /= 4
+					}
 					cfg := netfd.LoopConfig{Backend: b.NB, Loops: 2}
 					if fc.name == "backpressure-cancels" {
 						cfg.MaxQueued = 4 << 10
 					}
 					h := &funcs{eof: func(c *netfd.LoopConn) {
-						c.Write(down)
+						c.Write(down[:size])
 						c.Close()
 					}}
 					var g *netfd.Loops
@@ -466,7 +478,7 @@ func TestLoopFaults(t *testing.T) {
 						wg.Add(1)
 						go func() {
 							defer wg.Done()
-							loopExchange(t, c, size, uint64(200+k), down)
+							loopExchange(t, c, size, uint64(200+k), down[:size])
 						}()
 					}
 					wg.Wait()
