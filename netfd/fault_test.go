@@ -100,7 +100,7 @@ func checkStruck(t *testing.T, b backend, fc faultCase, plans ...*netfd.FaultPla
 	if n == 0 {
 		t.Fatalf("%s: no fault struck", fc.name)
 	}
-	t.Logf("%s: %d faults struck", fc.name, n)
+	t.Logf("%s on %s: %d faults struck", fc.name, b.Name, n)
 }
 
 // TestFaultStream streams both ways at once between two conns, with the
