@@ -130,7 +130,7 @@ func TestFaultDeadlineRace(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
 		ln := b.ListenTCP(t)
 		client, server := acceptPair(t, b, ln)
-		timeouts := exchange(t, client, server, size, 7, func(c net.Conn, read bool, progress <-chan struct{}, stop <-chan struct{}) {
+		timeouts := exchange(t, client, server, size, 7, func(c net.Conn, read bool, started chan<- struct{}, progress, stop <-chan struct{}) {
 			set := c.SetWriteDeadline
 			if read {
 				set = c.SetReadDeadline
@@ -145,6 +145,9 @@ func TestFaultDeadlineRace(t *testing.T) {
 			}
 			for i := 0; ; i++ {
 				set(time.Now())
+				if i == 0 {
+					close(started) // the side's first call times out
+				}
 				// Mostly cleared at once, racing the op in flight; every
 				// fourth time left expired until a call returns, which
 				// then says timeout.
@@ -216,7 +219,18 @@ func TestFaultWriteError(t *testing.T) {
 					{Ops: sendOps, Limit: 3000},
 				}})
 				client, server := acceptPair(t, b, ln)
+				type result struct {
+					got []byte
+					err error
+				}
+				read := make(chan result, 1)
+				go func() {
+					got, err := io.ReadAll(client)
+					read <- result{got, err}
+				}()
 				written, err := writeChunks(server, data, 5, false)
+				server.Close()
+				r := <-read
 				switch {
 				case b.Std() && (err != nil || written != size):
 					t.Fatalf("wrote %d of %d bytes: %v", written, size, err)
@@ -225,10 +239,8 @@ func TestFaultWriteError(t *testing.T) {
 				case !b.Std() && written == size:
 					t.Fatal("the fault did not strike")
 				}
-				server.Close()
-				got, err := io.ReadAll(client)
-				if err != nil || len(got) != written || sha256.Sum256(got) != sha256.Sum256(data[:written]) {
-					t.Fatalf("peer got %d bytes (%v), Write reported %d: they differ", len(got), err, written)
+				if r.err != nil || len(r.got) != written || sha256.Sum256(r.got) != sha256.Sum256(data[:written]) {
+					t.Fatalf("peer got %d bytes (%v), Write reported %d: they differ", len(r.got), r.err, written)
 				}
 			})
 		}
@@ -288,9 +300,9 @@ func acceptPair(t *testing.T, b backend, ln net.Listener) (client, server net.Co
 }
 
 // A disturber runs beside one direction of an exchange on conn c (read
-// says which side) until stop is closed; progress receives after each of
-// that side's calls.
-type disturber func(c net.Conn, read bool, progress <-chan struct{}, stop <-chan struct{})
+// says which side) until stop is closed: that side starts once it closes
+// started, and progress receives after each of the side's calls.
+type disturber func(c net.Conn, read bool, started chan<- struct{}, progress, stop <-chan struct{})
 
 // exchange sends size random bytes each way between client and server at
 // once, in writes and reads of random sizes, then half-closes, and checks
@@ -307,8 +319,10 @@ func exchange(t *testing.T, client, server net.Conn, size int, seed uint64, d di
 	side := func(c net.Conn, read bool, f func(progress chan<- struct{}) (int, error)) {
 		progress := make(chan struct{}, 1)
 		if d != nil {
+			started := make(chan struct{})
 			wg.Add(1)
-			go func() { defer wg.Done(); d(c, read, progress, stop) }()
+			go func() { defer wg.Done(); d(c, read, started, progress, stop) }()
+			<-started
 		}
 		wg.Add(1)
 		go func() {
@@ -533,22 +547,24 @@ func TestLoopFaultError(t *testing.T) {
 	data := randomBytes(size, 31)
 	cases := []struct {
 		name  string
+		on    netfd.Backend // "": both
+		write bool
 		errno syscall.Errno
 		ops   []netfd.FaultOp
 		after int // ops of ops before the fault: far fewer arms of a multishot recv
 	}{
-		{"write-ECONNRESET", syscall.ECONNRESET, sendOps, 40},
-		{"write-EPIPE", syscall.EPIPE, sendOps, 40},
-		{"read-ECONNRESET", syscall.ECONNRESET, []netfd.FaultOp{netfd.RecvSys}, 40},
-		{"read-ECONNRESET", syscall.ECONNRESET, []netfd.FaultOp{netfd.RecvMultishot}, 2},
+		{"write-ECONNRESET", "", true, syscall.ECONNRESET, sendOps, 40},
+		{"write-EPIPE", "", true, syscall.EPIPE, sendOps, 40},
+		{"read-ECONNRESET", netfd.Epoll, false, syscall.ECONNRESET, []netfd.FaultOp{netfd.RecvSys}, 40},
+		{"read-ECONNRESET", netfd.Uring, false, syscall.ECONNRESET, []netfd.FaultOp{netfd.RecvMultishot}, 2},
 	}
 	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
 		for i, tc := range cases {
-			if (tc.after == 2) != (b.NB == netfd.Uring && tc.name[:4] == "read") {
+			if tc.on != "" && tc.on != b.NB {
 				continue
 			}
 			t.Run(tc.name, func(t *testing.T) {
-				write := tc.name[:5] == "write"
+				write := tc.write
 				closed := make(chan error, 1)
 				h := &funcs{close: func(c *netfd.LoopConn, err error) { closed <- err }}
 				if write {

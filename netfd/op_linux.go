@@ -358,7 +358,8 @@ func (ft fault) shorten(n int) int {
 }
 
 // nopInjectResult is IORING_NOP_INJECT_RESULT: the NOP posts sqe->len as
-// its result (Linux 6.10).
+// its result. A kernel without it fails the NOP with -EINVAL, which the
+// fault tests would report as a failure, not as the fault.
 const nopInjectResult = 1
 
 func (f *faultFunc) prep(sqe *ring.SQE, op faultOp, fd int) {
