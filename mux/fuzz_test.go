@@ -122,6 +122,13 @@ func FuzzMatch(f *testing.F) {
 	f.Add("/{$}\nGET /files/{p...}\nPOST /files/{id}", "HEAD", "localhost", "/files/x%2Fy", "x%2Fy")
 	f.Add("GET /a/b/z\nGET /a/{x}/c", "GET", "h", "/a/b/c", "b")
 	f.Add("/tree/\nDELETE /x/{$}", "OPTIONS", "h", "/tree", "")
+	// The tricky set, eight patterns at a time, with requests around them.
+	for i := 0; i < len(tricky); i += 8 {
+		set := strings.Join(tricky[i:min(i+8, len(tricky))], "\n")
+		f.Add(set, "GET", "example.com", "/a/b/../z", "x%2Fy")
+		f.Add(set, "POST", "other.org:8080", "//tree/./x?q=1", "..")
+		f.Add(set, "CONNECT", "example.com", "/tunnel", "%C3%A9")
+	}
 	f.Fuzz(func(t *testing.T, patterns, method, host, target, value string) {
 		var ok []string
 		std := http.NewServeMux()
