@@ -12,7 +12,9 @@
 // ringnet-uring (event loops), ringnet-epoll-goroutine,
 // ringnet-uring-goroutine. -how readfrom serves the ResponseWriter as it
 // is (an io.ReaderFrom: sendfile); -how write hides its ReadFrom, so the
-// file goes through Write, as ringnet did before it had one. Servers run
+// file goes through Write, as ringnet did before it had one; -how chunked
+// is io.Copy(w, f) with no Content-Length, which ReadFrom cannot hand to
+// sendfile (the body is chunked). Servers run
 // one at a time, in -rounds interleaved rounds.
 //
 //	go run ./cmd/stalldl -n 200 -rounds 2
@@ -44,7 +46,7 @@ import (
 
 func main() {
 	child := flag.String("child", "", "internal: serve as this server")
-	how := flag.String("how", "readfrom,write", "ways to send the file: readfrom, write")
+	how := flag.String("how", "readfrom,write", "ways to send the file: readfrom, write, chunked")
 	file := flag.String("file", "", "file to serve (default: a new random file of -size)")
 	size := flag.Int("size", 50<<20, "size of the file made when -file is empty")
 	n := flag.Int("n", 200, "stalled connections")
@@ -237,11 +239,15 @@ func serveChild(server, how, file string) error {
 		}
 		defer f.Close()
 		fi, _ := f.Stat()
-		if how == "write" {
-			w = struct{ http.ResponseWriter }{w} // no ReadFrom: every byte through Write
-		}
 		blocked.Add(1)
 		defer blocked.Add(-1)
+		switch how {
+		case "write":
+			w = struct{ http.ResponseWriter }{w} // no ReadFrom: every byte through Write
+		case "chunked":
+			io.Copy(w, f) // no Content-Length: ReadFrom copies into chunks
+			return
+		}
 		http.ServeContent(w, r, "file.bin", fi.ModTime(), f)
 	})
 	ctl, err := net.Listen("tcp", "127.0.0.1:0")
