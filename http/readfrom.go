@@ -19,9 +19,9 @@ import (
 // for Content-Type sniffing, as net/http does.
 const sniffLen = 512
 
-// copyBufSize is the size of the buffer ReadFrom copies through when the
-// connection cannot take the body as is (chunked, HEAD, TLS): net/http's,
-// so that the chunks are the same.
+// copyBufSize is the size of the pooled buffer ReadFrom copies through
+// when the connection cannot take the body as is (chunked, HEAD, TLS):
+// net/http's.
 const copyBufSize = 32 << 10
 
 // chunkRoom is the room copyChunks keeps in a copy buffer around the
@@ -142,7 +142,8 @@ func (w *response) copyChunks(src io.Reader) (n int64, err error) {
 }
 
 // isFile reports whether r is an *os.File, whose WriteTo, to a writer
-// that is not a socket, reads copyBufSize pieces as copyChunks does.
+// that is not a socket, only io.Copies it through a 32 KiB buffer of its
+// own: copyChunks reads it as well with the pooled one.
 func isFile(r io.Reader) bool {
 	_, ok := r.(*os.File)
 	return ok
