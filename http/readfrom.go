@@ -72,7 +72,7 @@ func (w *response) ReadFrom(src io.Reader) (n int64, err error) {
 	if err := w.c.flush(); err != nil {
 		return n, err
 	}
-	if _, ok := src.(io.WriterTo); w.chunking && (!ok || isFile(src)) {
+	if _, ok := src.(io.WriterTo); w.chunking && w.contentLength == -1 && (!ok || isFile(src)) {
 		n0, err := w.copyChunks(src)
 		return n + n0, err
 	}
