@@ -194,8 +194,10 @@ func (l *loopConn) ReadFrom(r io.Reader) (int64, error) {
 func sizeOf(r io.Reader) (int64, bool) {
 	switch r := r.(type) {
 	case *io.LimitedReader:
-		if n, ok := sizeOf(r.R); ok && n < r.N {
-			return n, true
+		if r.N > maxOutBuffered { // what it limits may be smaller
+			if n, ok := sizeOf(r.R); ok && n < r.N {
+				return n, true
+			}
 		}
 		return r.N, true
 	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
