@@ -22,6 +22,11 @@ type connReader struct {
 	// leave, set while on an event loop, moves the connection to the
 	// blocking mode before a read from conn (buf is the loop's until then).
 	leave func() error
+	// hdr is where readHeaderBlock resumes in buf[r:w].
+	hdr headerScan
+	// scanned counts the bytes readHeaderBlock searched for line ends,
+	// for TestHeaderScanLinear.
+	scanned int
 }
 
 // toBlocking leaves the event loop, if on one, before reading from conn.

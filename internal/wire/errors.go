@@ -20,6 +20,7 @@ var (
 	errChunkCR        = errors.New("invalid CR in chunked line")
 	errChunkOverhead  = errors.New("chunked encoding contains too much non-data")
 	errTrailerTooLong = errors.New("http: suspiciously long trailer after chunked body")
+	errTrailerField   = errors.New("http: trailer field that frames or routes the message")
 )
 
 var (
