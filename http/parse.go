@@ -70,6 +70,9 @@ func (b *connReader) readHeaderBlock(limit int, prev string) (string, error) {
 			b.scanned += i + 1
 			end := s.scan + i // index of '\n'
 			s.scan = end + 1
+			if s.scan > limit {
+				return b.headerFailed(b.tooBig(s.line == s.start))
+			}
 			if end == s.line || buf[end-1] != '\r' {
 				return b.headerFailed(errBadRequest)
 			}
@@ -94,9 +97,6 @@ func (b *connReader) readHeaderBlock(limit int, prev string) (string, error) {
 				return block, nil
 			}
 			s.line = s.scan
-			if s.line > limit {
-				return b.headerFailed(b.tooBig(s.fields == 0))
-			}
 		}
 		inLine := s.line == s.start // the request line has not ended
 		if inLine && len(buf)-s.start > maxRequestLine {

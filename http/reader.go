@@ -144,6 +144,9 @@ func (b *connReader) readLine(limit int) ([]byte, error) {
 	for {
 		buf := b.buffered()
 		if i := bytes.IndexByte(buf[scanned:], '\n'); i >= 0 {
+			if scanned+i > limit {
+				return nil, errLineTooLong
+			}
 			line := buf[:scanned+i]
 			b.consume(scanned + i + 1)
 			return line, nil
