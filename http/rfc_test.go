@@ -328,3 +328,66 @@ func exchangeCut(t *testing.T, addr, raw string, split bool) string {
 	}
 	return string(got)
 }
+
+// The parser's bounds (docs/conformance.md, "Bounds"), restated here so
+// that a change to one fails this test until the documentation follows.
+const (
+	maxRequestTarget = 64 << 10 // parse.go
+	maxRequestLine   = maxRequestTarget + 1024
+	maxHeaderFields  = 1000 // parse.go
+	maxChunkLine     = 4096 // internal/wire, chunk-size and extensions
+	maxTrailerBytes  = 64 << 10
+	smallHeaderBytes = 4096 // MaxHeaderBytes for the header-bytes case
+	headerSlack      = 4096 // what the server adds to MaxHeaderBytes, as net/http
+)
+
+// TestBounds checks each bound of the request parser exactly, on every
+// backend and mode: a request at the bound is served, one byte (or field)
+// past it gets its status and the connection closed.
+func TestBounds(t *testing.T) {
+	// head returns a request head of exactly n bytes: request line, Host,
+	// and an X field padded to fit.
+	head := func(n int) string {
+		const start = "GET / HTTP/1.1\r\nHost: h\r\nX: "
+		return start + strings.Repeat("a", n-len(start)-4) + "\r\n\r\n"
+	}
+	target := func(n int) string {
+		return "GET /" + strings.Repeat("t", n-1) + " HTTP/1.1\r\n" + h + "\r\n"
+	}
+	fields := func(n int) string {
+		return "GET / HTTP/1.1\r\n" + h + strings.Repeat("X: 1\r\n", n-1) + "\r\n"
+	}
+	chunkLine := func(n int) string { // "3;e=vvv..." of n bytes
+		return chunk + "3;e=" + strings.Repeat("v", n-4) + "\r\nabc\r\n0\r\n\r\n"
+	}
+	trailer := func(n int) string { // a trailer section of n bytes, its last CRLF included
+		return chunk + "0\r\nX-T: " + strings.Repeat("v", n-5-4) + "\r\n\r\n"
+	}
+	small := []rfcCase{
+		{name: "header-bytes", req: head(smallHeaderBytes + headerSlack), want: []string{ok200}, open: true},
+		{name: "header-bytes+1", req: head(smallHeaderBytes + headerSlack + 1), want: []string{"HTTP/1.1 431 Request Header Fields Too Large"}},
+		{name: "request-line-past-header-bytes", req: target(smallHeaderBytes + headerSlack), want: []string{"HTTP/1.1 414 Request URI Too Long"}},
+	}
+	cases := []rfcCase{
+		{name: "target", req: target(maxRequestTarget), want: []string{ok200}, open: true},
+		{name: "target+1", req: target(maxRequestTarget + 1), want: []string{"HTTP/1.1 414 Request URI Too Long"}},
+		{name: "request-line-unended", req: "GET /" + strings.Repeat("t", maxRequestLine), cut: true, want: []string{"HTTP/1.1 414 Request URI Too Long"}},
+		{name: "method-unended", req: strings.Repeat("M", maxRequestLine+1), cut: true, want: []string{"HTTP/1.1 501 Not Implemented: method too long"}},
+		{name: "fields", req: fields(maxHeaderFields), want: []string{ok200}, open: true},
+		{name: "fields+1", req: fields(maxHeaderFields + 1), want: []string{"HTTP/1.1 431 Request Header Fields Too Large"}},
+		{name: "chunk-line", req: chunkLine(maxChunkLine), want: []string{ok200}, open: true, echo: `body="abc"`},
+		{name: "chunk-line+1", req: chunkLine(maxChunkLine + 1), want: []string{bad400 + ": header line too long"}},
+		{name: "trailer", req: trailer(maxTrailerBytes), want: []string{ok200}, open: true},
+		{name: "trailer+1", req: trailer(maxTrailerBytes + 1), want: []string{bad400 + ": http: suspiciously long trailer after chunked body"}},
+	}
+	run(t, func(t *testing.T, b backend) {
+		smallAddr := serve(t, b, &ringhttp.Server{Handler: http.HandlerFunc(rfcEcho), MaxHeaderBytes: smallHeaderBytes})
+		addr := serve(t, b, &ringhttp.Server{Handler: http.HandlerFunc(rfcEcho)})
+		for _, c := range small {
+			t.Run(c.name, func(t *testing.T) { checkRFC(t, smallAddr, c, false) })
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) { checkRFC(t, addr, c, false) })
+		}
+	})
+}
