@@ -82,7 +82,7 @@ var diffCases = []diffCase{
 	{name: "leading-space-first-field", req: "GET / HTTP/1.1\r\n X-A: 1\r\n" + hostH + "\r\n"},
 	{name: "header-too-big", req: "GET / HTTP/1.1\r\n" + hostH + "X-Big: " + strings.Repeat("a", 20000) + "\r\n\r\n"},
 	{name: "obs-fold", req: "GET /info HTTP/1.1\r\n" + hostH + "X-A: 1\r\n 2\r\n\r\n",
-		ours: "HTTP/1.1 400 Bad Request\r\n"},
+		ours: "HTTP/1.1 400 Bad Request: obsolete line folding is not accepted\r\n"},
 	{name: "bare-lf", req: "GET /info HTTP/1.1\n" + hostH + "X-A: 1\n\n",
 		ours: "HTTP/1.1 400 Bad Request\r\n"},
 

@@ -48,6 +48,7 @@ var (
 	errVersion       = &requestError{status: http.StatusHTTPVersionNotSupported, text: "unsupported protocol version"}
 	errUnsupportedTE = &requestError{status: http.StatusNotImplemented}
 	errMethodTooLong = &requestError{status: http.StatusNotImplemented, text: "method too long"}
+	errObsFold       = badRequest("obsolete line folding is not accepted")
 )
 
 // appendErrorResponse appends the canned response for e, shaped like

@@ -183,6 +183,11 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 		return 0, err
 	}
 	h, spaceInName, err := wire.ParseHeader(rest, m.vals[:])
+	if err == wire.ErrObsFold {
+		// RFC 9112 §5.2: 400, "preferably with a representation
+		// explaining that obsolete line folding is unacceptable".
+		return 0, errObsFold
+	}
 	if err != nil {
 		return 0, errBadRequest
 	}

@@ -28,6 +28,9 @@ type rfcCase struct {
 	// cut: the client half-closes after req, sending no sentinel: the
 	// message is incomplete.
 	cut bool
+	// hdr: fields ("Name: value") the first response must carry; nohdr:
+	// names it must not.
+	hdr, nohdr []string
 }
 
 const (
@@ -107,8 +110,9 @@ var rfcCases = []rfcCase{
 	{name: "connect-no-port", req: "CONNECT h.example HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": CONNECT target is not host:port"}},
 	{name: "connect-userinfo", req: "CONNECT u@h.example:443 HTTP/1.1\r\n\r\n", want: []string{bad400 + ": CONNECT target is not host:port"}},
 	{name: "connect-absolute-form", req: "CONNECT http://h.example:443/ HTTP/1.1\r\n\r\n", want: []string{bad400 + ": CONNECT target is not host:port"}},
+	{name: "connect-2xx", req: "CONNECT tunnel.example:443 HTTP/1.1\r\n\r\n", want: []string{ok200}, nohdr: []string{"Content-Length", "Transfer-Encoding"}, echo: "t"},
 	{name: "connect-with-body", req: "CONNECT h.example:443 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", want: []string{bad400}},
-	{name: "asterisk-options", req: "OPTIONS * HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true},
+	{name: "asterisk-options", req: "OPTIONS * HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true, hdr: []string{"Content-Length: 0"}},
 	{name: "asterisk-get", req: "GET * HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": asterisk-form target for a method other than OPTIONS"}},
 	{name: "asterisk-pri-http11", req: "PRI * HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": asterisk-form target for a method other than OPTIONS"}},
 
@@ -132,8 +136,8 @@ var rfcCases = []rfcCase{
 	// RFC 9112 §5, RFC 9110 §5: field lines.
 	{name: "space-before-colon", req: "GET / HTTP/1.1\r\n" + h + "X : 1\r\n\r\n", want: []string{bad400 + ": invalid header name"}},
 	{name: "tab-before-colon", req: "GET / HTTP/1.1\r\n" + h + "X\t: 1\r\n\r\n", want: []string{bad400}},
-	{name: "obs-fold", req: "GET / HTTP/1.1\r\n" + h + "X: 1\r\n 2\r\n\r\n", want: []string{bad400}},
-	{name: "obs-fold-tab", req: "GET / HTTP/1.1\r\n" + h + "X: 1\r\n\t2\r\n\r\n", want: []string{bad400}},
+	{name: "obs-fold", req: "GET / HTTP/1.1\r\n" + h + "X: 1\r\n 2\r\n\r\n", want: []string{bad400 + ": obsolete line folding is not accepted"}},
+	{name: "obs-fold-tab", req: "GET / HTTP/1.1\r\n" + h + "X: 1\r\n\t2\r\n\r\n", want: []string{bad400 + ": obsolete line folding is not accepted"}},
 	{name: "name-not-token", req: "GET / HTTP/1.1\r\n" + h + "X(: 1\r\n\r\n", want: []string{bad400}},
 	{name: "name-non-ascii", req: "GET / HTTP/1.1\r\n" + h + "X\xc3\xab: 1\r\n\r\n", want: []string{bad400}},
 	{name: "name-empty", req: "GET / HTTP/1.1\r\n" + h + ": 1\r\n\r\n", want: []string{bad400}},
@@ -219,14 +223,28 @@ var rfcCases = []rfcCase{
 	{name: "head", req: "HEAD / HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true},
 	{name: "trace", req: "TRACE / HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true, echo: "m=TRACE "},
 	{name: "options-path", req: "OPTIONS /a HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true, echo: "m=OPTIONS "},
+	{name: "options-empty", req: "OPTIONS /empty HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true, hdr: []string{"Content-Length: 0"}},
+	{name: "early-hints", req: "GET /early HTTP/1.1\r\n" + h + "\r\n", want: []string{"HTTP/1.1 103 Early Hints", ok200}, open: true},
+	{name: "early-hints-http10", req: "GET /early HTTP/1.0\r\n\r\n", want: []string{ok10}},
 	{name: "get-with-body", req: "GET / HTTP/1.1\r\n" + h + "Content-Length: 3\r\n\r\nabc", want: []string{ok200}, open: true, echo: `body="abc"`},
 }
 
 // rfcEcho answers with what the request was, in one line, except
-// CONNECT, which it refuses with 405 as an origin server would.
+// CONNECT, which it refuses with 405 as an origin server would, but for
+// tunnel.example, which gets a 200 and a byte; /early first gets a 103
+// and /empty an empty 200.
 func rfcEcho(w http.ResponseWriter, r *http.Request) {
-	if r.Method == "CONNECT" {
+	switch {
+	case r.Method == "CONNECT" && r.Host == "tunnel.example:443":
+		io.WriteString(w, "t")
+		return
+	case r.Method == "CONNECT":
 		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	case r.URL.Path == "/early":
+		w.Header().Set("Link", "</a>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+	case r.URL.Path == "/empty":
 		return
 	}
 	body, err := io.ReadAll(r.Body)
@@ -291,6 +309,17 @@ func checkRFC(t *testing.T, addr string, c rfcCase, split bool) {
 		}
 		if len(got) == 0 {
 			firstBody = string(body)
+			for _, f := range c.hdr {
+				k, v, _ := strings.Cut(f, ": ")
+				if !slices.Equal(resp.Header[k], []string{v}) {
+					t.Errorf("%q: first response has %s %q, want %q", c.req, k, resp.Header[k], v)
+				}
+			}
+			for _, k := range c.nohdr {
+				if _, ok := resp.Header[k]; ok || k == "Content-Length" && resp.ContentLength >= 0 {
+					t.Errorf("%q: first response has %s %q, want none", c.req, k, resp.Header[k])
+				}
+			}
 		}
 		got = append(got, resp.Proto+" "+resp.Status)
 	}

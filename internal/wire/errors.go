@@ -23,6 +23,10 @@ var (
 	errTrailerField   = errors.New("http: trailer field that frames or routes the message")
 )
 
+// ErrObsFold is ParseHeader's error for a field line continued by obs-fold
+// (RFC 9112 §5.2), which a server rejects or unfolds; ParseHeader rejects.
+var ErrObsFold = errors.New("obsolete line folding")
+
 var (
 	// ErrMalformedResponse is matched (errors.Is) by every error
 	// ReadResponse returns for bytes that are not a valid response.
