@@ -46,9 +46,10 @@ type headerScan struct {
 // Lines must end in CRLF (a bare LF is refused, RFC 9112 §2.2); empty
 // lines before the request line are skipped (§2.2: a server SHOULD
 // ignore at least one). limit bounds the whole block, skipped lines
-// included: past it the request is errHeaderTooBig (431), or
-// errURITooLong (414) while the request line has not ended; so are more
-// than maxHeaderFields fields and a request line past maxRequestLine.
+// included: past it the request is errHeaderTooBig (431), or as
+// lineTooLong says (414 or 501) while the request line has not ended;
+// so are more than maxHeaderFields fields (431) and a request line past
+// maxRequestLine (414 or 501).
 // An EOF before the first byte is returned as is: the client went away.
 // errWouldBlock (on a loop, from fill) keeps the scan's place in b.hdr.
 //
