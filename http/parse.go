@@ -207,7 +207,7 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 		// too: this server speaks HTTP/1.x only.
 		return 0, errVersion
 	}
-	host, err := checkHost(req)
+	host, haveHost, err := checkHost(req)
 	if err != nil {
 		return 0, err
 	}
@@ -218,7 +218,7 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 	}
 	// The checks net/http does not make come last, so that a request
 	// with faults it also finds gets its answer.
-	if err := checkTargetForm(req, host); err != nil {
+	if err := checkTargetForm(req, host, haveHost); err != nil {
 		return 0, err
 	}
 	if req.Method == "CONNECT" && length != 0 {
@@ -346,17 +346,16 @@ var pathByte = func() (t [256]bool) {
 // request carries exactly one Host (CONNECT aside, as net/http allows),
 // and its value is uri-host [ ":" port ]. Host is then taken from the
 // target when it is in absolute form, else from the field, which it
-// returns ("" when there is none) and removes from the header.
-func checkHost(req *http.Request) (string, error) {
+// returns, and whether there is one, and removes from the header.
+func checkHost(req *http.Request) (host string, have bool, err error) {
 	hosts, have := req.Header["Host"]
 	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" {
-		return "", badRequest("missing required Host header")
+		return "", false, badRequest("missing required Host header")
 	}
-	var host string
 	if have {
 		host = hosts[0]
 		if !wire.ValidHostPort(host, false) {
-			return "", badRequest("malformed Host header")
+			return "", false, badRequest("malformed Host header")
 		}
 	}
 	req.Host = req.URL.Host
@@ -364,7 +363,7 @@ func checkHost(req *http.Request) (string, error) {
 		req.Host = host
 	}
 	delete(req.Header, "Host")
-	return host, nil
+	return host, have, nil
 }
 
 // checkTargetForm applies the rules on which request-target form a
@@ -374,11 +373,12 @@ func checkHost(req *http.Request) (string, error) {
 // else (§3.2.3, RFC 9110 §9.3.6), and only CONNECT does; an absolute
 // form is an http or https URI with a host (RFC 9110 §4.2.1: an empty
 // host MUST be rejected) and no userinfo (§4.2.4: a recipient SHOULD
-// treat it as an error). host is the Host field: with an absolute form
-// it must name the target's authority (RFC 9112 §3.2.2 has the server
-// ignore it instead; refusing is safer, since a front end may have
-// routed by the field while this server takes the target's).
-func checkTargetForm(req *http.Request, host string) error {
+// treat it as an error). host is the Host field, if haveHost: with an
+// absolute form it must name the target's authority, as RFC 9112 §3.2
+// has a client send it (§3.2.2 has the server ignore it instead;
+// refusing is safer, since a front end may have routed by the field
+// while this server takes the target's).
+func checkTargetForm(req *http.Request, host string, haveHost bool) error {
 	raw, u := req.RequestURI, req.URL
 	switch {
 	case raw == "*":
@@ -396,7 +396,7 @@ func checkTargetForm(req *http.Request, host string) error {
 		return badRequest("userinfo in target")
 	case !wire.ValidHostPort(u.Host, false) || u.Host[0] == ':':
 		return badRequest("malformed target host")
-	case host != "" && !wire.EqualFoldASCII(host, u.Host):
+	case haveHost && !wire.EqualFoldASCII(host, u.Host):
 		return badRequest("Host does not match the target")
 	}
 	return nil

@@ -97,6 +97,7 @@ var rfcCases = []rfcCase{
 	{name: "absolute-form-host-case", req: "GET http://H.Example/a HTTP/1.1\r\n" + h + "\r\n", want: []string{ok200}, open: true},
 	{name: "absolute-form-http10-no-host", req: "GET http://h.example/a HTTP/1.0\r\n\r\n", want: []string{ok10}, echo: "host=h.example"},
 	{name: "absolute-form-host-mismatch", req: "GET http://other.example/a HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": Host does not match the target"}},
+	{name: "absolute-form-empty-host-field", req: "GET http://h.example/a HTTP/1.1\r\nHost:\r\n\r\n", want: []string{bad400 + ": Host does not match the target"}},
 	{name: "absolute-form-port-mismatch", req: "GET http://h.example:81/a HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": Host does not match the target"}},
 	{name: "absolute-form-userinfo", req: "GET http://u:p@h.example/a HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": userinfo in target"}},
 	{name: "absolute-form-empty-host", req: "GET http:///a HTTP/1.1\r\n" + h + "\r\n", want: []string{bad400 + ": target is not an origin-form path or an http(s) URI"}},
