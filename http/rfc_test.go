@@ -367,8 +367,9 @@ const (
 	maxHeaderFields  = 1000 // parse.go
 	maxChunkLine     = 4096 // internal/wire, chunk-size and extensions
 	maxTrailerBytes  = 64 << 10
-	smallHeaderBytes = 4096 // MaxHeaderBytes for the header-bytes case
-	headerSlack      = 4096 // what the server adds to MaxHeaderBytes, as net/http
+	maxChunkOverhead = 16 << 10 // internal/wire: non-data bytes beyond 16 per chunk and twice its size
+	smallHeaderBytes = 4096     // MaxHeaderBytes for the header-bytes case
+	headerSlack      = 4096     // what the server adds to MaxHeaderBytes, as net/http
 )
 
 // TestBounds checks each bound of the request parser exactly, on every
@@ -393,6 +394,17 @@ func TestBounds(t *testing.T) {
 	trailer := func(n int) string { // a trailer section of n bytes, its last CRLF included
 		return chunk + "0\r\nX-T: " + strings.Repeat("v", n-5-4) + "\r\n\r\n"
 	}
+	// overhead returns a chunked body of 8 one-byte chunks whose size
+	// lines are 2064 bytes long, the last one extra bytes longer: each
+	// line costs its length + 2 (CRLFs) - 18 (16 free, twice the size)
+	// of the overhead allowance, so 8 lines of 2064 use it exactly.
+	overhead := func(extra int) string {
+		line := func(n int) string { return "1;e=" + strings.Repeat("v", n-4) + "\r\na\r\n" }
+		return chunk + strings.Repeat(line(2064), 7) + line(2064+extra) + "0\r\n\r\n"
+	}
+	if 8*(2064+2-18) != maxChunkOverhead {
+		t.Fatal("overhead case out of step with maxChunkOverhead")
+	}
 	small := []rfcCase{
 		{name: "header-bytes", req: head(smallHeaderBytes + headerSlack), want: []string{ok200}, open: true},
 		{name: "header-bytes+1", req: head(smallHeaderBytes + headerSlack + 1), want: []string{"HTTP/1.1 431 Request Header Fields Too Large"}},
@@ -407,6 +419,8 @@ func TestBounds(t *testing.T) {
 		{name: "fields+1", req: fields(maxHeaderFields + 1), want: []string{"HTTP/1.1 431 Request Header Fields Too Large"}},
 		{name: "chunk-line", req: chunkLine(maxChunkLine), want: []string{ok200}, open: true, echo: `body="abc"`},
 		{name: "chunk-line+1", req: chunkLine(maxChunkLine + 1), want: []string{bad400 + ": header line too long"}},
+		{name: "chunk-overhead", req: overhead(0), want: []string{ok200}, open: true, echo: `body="aaaaaaaa"`},
+		{name: "chunk-overhead+1", req: overhead(1), want: []string{bad400 + ": chunked encoding contains too much non-data"}},
 		{name: "trailer", req: trailer(maxTrailerBytes), want: []string{ok200}, open: true},
 		{name: "trailer+1", req: trailer(maxTrailerBytes + 1), want: []string{bad400 + ": http: suspiciously long trailer after chunked body"}},
 	}
