@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -49,9 +50,14 @@ func FuzzReadResponse(f *testing.F) {
 // compareReading reads raw with ReadResponse and with net/http's, each
 // from a bufio.Reader of bufSize (over a one-byte reader if trickle),
 // consuming bodies with readPart(step, keep), and fails if we read
-// anything otherwise than net/http does.
+// anything otherwise than net/http does. Inputs with BWS before a chunk
+// extension's ';' (RFC 9112 §7.1.1), which net/http refuses and we read,
+// have no oracle.
 func compareReading(t *testing.T, raw []byte, method string, bufSize int, trickle bool, step, keep int) {
 	t.Helper()
+	if extBWS.Match(raw) {
+		return
+	}
 	newReader := func() *bufio.Reader {
 		var r io.Reader = bytes.NewReader(raw)
 		if trickle {
@@ -233,3 +239,5 @@ func readPart(step, keep int) func(io.ReadCloser) (string, error) {
 		return string(got), err
 	}
 }
+
+var extBWS = regexp.MustCompile(`\n[0-9a-fA-F]+[ \t]+;`)
