@@ -370,7 +370,10 @@ func checkHost(req *http.Request) (host string, have bool, err error) {
 // request may use (RFC 9112 §3.2; a target fitting none is an invalid
 // request line, 400 per §3): the asterisk form is OPTIONS's alone
 // (§3.2.4); CONNECT takes the authority form, host and port and nothing
-// else (§3.2.3, RFC 9110 §9.3.6), and only CONNECT does; an absolute
+// else (§3.2.3, RFC 9110 §9.3.6), and only CONNECT does, except that an
+// origin-form CONNECT is served as net/http serves it, because net/rpc's
+// HTTP transport sends "CONNECT /_goRPC_" (a client-side rule the server
+// need not enforce, and a drop-in must keep net/rpc working); an absolute
 // form is an http or https URI with a host (RFC 9110 §4.2.1: an empty
 // host MUST be rejected) and no userinfo (§4.2.4: a recipient SHOULD
 // treat it as an error). host is the Host field, if haveHost: with an
@@ -386,7 +389,10 @@ func checkTargetForm(req *http.Request, host string, haveHost bool) error {
 			return badRequest("asterisk-form target for a method other than OPTIONS")
 		}
 	case req.Method == "CONNECT":
-		if raw[0] == '/' || u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || !wire.ValidHostPort(u.Host, true) {
+		if raw[0] == '/' {
+			break // net/rpc
+		}
+		if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || !wire.ValidHostPort(u.Host, true) {
 			return badRequest("CONNECT target is not host:port")
 		}
 	case raw[0] == '/':
