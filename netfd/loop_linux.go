@@ -312,9 +312,6 @@ func (g *Loops) Accept(ln net.Listener) error {
 		}
 		return &net.OpError{Op: "accept", Net: nl.network, Addr: nl.addr, Err: err}
 	}
-	if isTCP(nl.network) {
-		tcpDefaults(s, nl.keepAlive)
-	}
 	g.adopt(s, nl.network, nil, sockaddrToAddr(nl.network, rsa), nil, nil)
 	return nil
 }
@@ -325,21 +322,6 @@ func (g *Loops) listener(ln net.Listener) (*Listener, error) {
 		return nil, errors.New("netfd: Loops.Serve needs a netfd Listener on backend " + string(g.backend))
 	}
 	return nl, nil
-}
-
-// tcpDefaults sets what Listener.Accept sets on a TCP connection.
-func tcpDefaults(s int, keepAlive time.Duration) {
-	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	if keepAlive < 0 {
-		return
-	}
-	if keepAlive == 0 {
-		keepAlive = 15 * time.Second
-	}
-	secs := roundSeconds(keepAlive)
-	unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
-	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
-	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
 }
 
 func (g *Loops) isClosed() bool {

@@ -260,7 +260,7 @@ func TestRoutes(t *testing.T) {
 
 // -backend auto resolves to a netfd backend, never std.
 func TestAutoBackend(t *testing.T) {
-	ln, resolved, err := listen("127.0.0.1:0", "auto")
+	ln, resolved, err := listen("127.0.0.1:0", "auto", false)
 	if err != nil {
 		t.Fatal(err)
 	}
