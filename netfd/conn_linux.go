@@ -119,6 +119,10 @@ type Listener struct {
 	network string
 	addr    net.Addr
 	unlink  string // the unix socket file removed by Close
+	// connLocal is the local address of every connection accepted, for a
+	// TCP listener on one address (not the unspecified one): known
+	// without a getsockname per connection.
+	connLocal *net.TCPAddr
 }
 
 var _ net.Listener = (*Listener)(nil)
@@ -133,7 +137,17 @@ func (l *Listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.network, Addr: l.addr, Err: err}
 	}
-	return newConn(fd, l.network, nil, sockaddrToAddr(l.network, rsa)), nil // with the listener's TCP options: see tcpDefaults
+	return newConn(fd, l.network, l.acceptedLocal(), sockaddrToAddr(l.network, rsa)), nil // with the listener's TCP options: see tcpDefaults
+}
+
+// acceptedLocal is the local address of a connection Accept returns, or
+// nil if only getsockname can tell.
+func (l *Listener) acceptedLocal() net.Addr {
+	if l.connLocal == nil {
+		return nil
+	}
+	a := *l.connLocal
+	return &a
 }
 
 // Close stops listening; a blocked Accept returns net.ErrClosed. A unix

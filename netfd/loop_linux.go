@@ -312,7 +312,7 @@ func (g *Loops) Accept(ln net.Listener) error {
 		}
 		return &net.OpError{Op: "accept", Net: nl.network, Addr: nl.addr, Err: err}
 	}
-	g.adopt(s, nl.network, nil, sockaddrToAddr(nl.network, rsa), nil, nil)
+	g.adopt(s, nl.network, nl.acceptedLocal(), sockaddrToAddr(nl.network, rsa), nil, nil)
 	return nil
 }
 

@@ -79,6 +79,9 @@ func (lc *ListenConfig) listen(ctx context.Context, network, address string) (ne
 	} else {
 		l.addr = sockaddrToAddr(network, sa)
 	}
+	if a, ok := l.addr.(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+		l.connLocal = a
+	}
 	if network == "unix" && !strings.HasPrefix(address, "@") {
 		l.unlink = address
 	}
