@@ -47,7 +47,7 @@ if [[ ${1:-} == --inner ]]; then
 	done
 	cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
 	t0=$(cpu)
-	out=$(timeout $((DURATION + 60)) "$WORK/flood" -addr "$addr" -rate "$RATE" -d "${DURATION}s")
+	out=$(timeout $((DURATION + 60)) nice -n "${FLOOD_NICE:-10}" "$WORK/flood" -addr "$addr" -rate "$RATE" -d "${DURATION}s")
 	echo "$out cpu_s=$(awk -v a="$t0" -v b="$(cpu)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
 	kill -TERM "$pid"
 	wait "$pid" || true
