@@ -21,6 +21,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-mode", ""}, 2, nil, []string{`invalid value "" for flag -mode`}},
 		{[]string{"-read-timeout", "-1s"}, 2, nil, []string{"-read-timeout -1s: negative"}},
 		{[]string{"-shutdown-timeout", "0s"}, 2, nil, []string{"-shutdown-timeout 0s: must be positive"}},
+		{[]string{"-max-conns", "-1"}, 2, nil, []string{"-max-conns -1: negative"}},
 		{[]string{"-tls-cert", "cert.pem"}, 2, nil, []string{"-tls-cert and -tls-key go together"}},
 		{[]string{"-write-timeout", "soon"}, 2, nil, []string{`invalid value "soon" for flag -write-timeout`}},
 		{[]string{"serve"}, 2, nil, []string{`unexpected arguments ["serve"]`}},
@@ -30,6 +31,7 @@ func TestCommandLine(t *testing.T) {
 			"/debug/pprof/", "/metrics", "-shutdown-timeout duration", "(default 10s)",
 			"-read-header-timeout", "-write-timeout", "(default 1m0s)", "-idle-timeout", "(default 2m0s)",
 			"-tls-cert", "-access-log", "-log-json", "-admin", "-dotfiles", "-version",
+			"-reuseport", "tcp_migrate_req", "-max-conns int",
 		}},
 		{[]string{"-version"}, 0, []string{"github.com/ringnet/ringnet/cmd/server", runtime.Version()}, nil},
 	} {
