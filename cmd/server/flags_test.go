@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
 // The command line: exit status 2 and a message for a bad one, 0 for -h
@@ -85,4 +87,28 @@ func TestTimeoutFlags(t *testing.T) {
 	if s.ReadHeaderTimeout >= 0 || s.IdleTimeout >= 0 || s.ReadTimeout != 3*time.Second || s.WriteTimeout != 4*time.Second {
 		t.Errorf("header %v, idle %v, read %v, write %v", s.ReadHeaderTimeout, s.IdleTimeout, s.ReadTimeout, s.WriteTimeout)
 	}
+}
+
+// -max-conns reaches the ringhttp.Server and -reuseport the listener's
+// socket, on every backend: without it a second listener on the port
+// fails, with it both listen.
+func TestLimitFlags(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		cfg := testConfig(b)
+		cfg.maxConns, cfg.reusePort = 7, true
+		ts := startServer(t, cfg)
+		if ts.http.MaxConns != 7 {
+			t.Errorf("MaxConns %d, want 7", ts.http.MaxConns)
+		}
+		addr := ts.ln.Addr().String()
+		ln, _, err := listen(addr, cfg.backend, true)
+		if err != nil {
+			t.Fatalf("second listener with SO_REUSEPORT on %s: %v", addr, err)
+		}
+		ln.Close()
+		if ln, _, err := listen(addr, cfg.backend, false); err == nil {
+			ln.Close()
+			t.Errorf("a listener without SO_REUSEPORT took %s too", addr)
+		}
+	})
 }
