@@ -114,6 +114,19 @@ func (w *response) commit(p []byte) {
 	}
 
 	switch {
+	case w.req.Method == "CONNECT" && code/100 == 2 && w.req.RequestURI[0] != '/':
+		// RFC 9110 §9.3.6: a 2xx to CONNECT has neither Content-Length
+		// nor Transfer-Encoding: the connection is a tunnel after it.
+		// A handler that did not hijack offers no tunnel, so what it
+		// writes goes out as is and the connection closes (net/http
+		// frames it and keeps the connection). An origin-form CONNECT
+		// (net/rpc's) is no tunnel request and is framed as net/http
+		// frames it.
+		del("Content-Length")
+		del("Transfer-Encoding")
+		extra.contentLength, w.contentLength = -1, -1
+		extra.connection = ""
+		w.closeAfter = true
 	case isHEAD || !bodyAllowedForStatus(code) || code == http.StatusNoContent:
 		del("Transfer-Encoding")
 	case hasCL:

@@ -269,8 +269,9 @@ func (c *conn) readRequest() (*response, error) {
 	req.RemoteAddr = c.remoteAddr
 	req.TLS = c.tlsState
 	connField := req.Header.Get("Connection")
-	w.wants10KeepAlive = req.ProtoMajor == 1 && req.ProtoMinor == 0 && wire.ContainsToken(connField, "keep-alive")
 	w.wantsClose = req.Close || wire.ContainsToken(connField, "close")
+	// "close" wins over "keep-alive" (RFC 9112 §9.3), unlike in net/http.
+	w.wants10KeepAlive = !w.wantsClose && req.ProtoMajor == 1 && req.ProtoMinor == 0 && wire.ContainsToken(connField, "keep-alive")
 	switch {
 	case length == 0:
 		req.Body = http.NoBody

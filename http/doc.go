@@ -20,6 +20,9 @@
 //   - outbuf.go, connwrite.go: the output buffer every response byte
 //     collects in, and the writes to the connection (one per batch of
 //     pipelined responses).
+//   - readfrom.go: io.Copy into the ResponseWriter (ServeContent,
+//     ServeFile, FileServer): a file goes to the connection's ReadFrom,
+//     sendfile(2), not through these buffers.
 //   - conn.go: the connection state machine (handshake, read, serve,
 //     idle, linger, close).
 //   - watch.go: noticing a client that went away while a handler waits.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ringnet/ringnet/internal/wire"
 )
@@ -46,11 +47,14 @@ var (
 	errURITooLong    = &requestError{status: http.StatusRequestURITooLong}
 	errVersion       = &requestError{status: http.StatusHTTPVersionNotSupported, text: "unsupported protocol version"}
 	errUnsupportedTE = &requestError{status: http.StatusNotImplemented}
+	errMethodTooLong = &requestError{status: http.StatusNotImplemented, text: "method too long"}
+	errObsFold       = badRequest("obsolete line folding is not accepted")
 )
 
-// appendErrorResponse appends the canned response for e, shaped exactly
-// like net/http's: plain text, Connection: close, no Content-Length (the
-// connection is closed right after).
+// appendErrorResponse appends the canned response for e, shaped like
+// net/http's: plain text, Connection: close, no Content-Length (the
+// connection is closed right after); and, unlike net/http's, a Date,
+// which RFC 9110 §6.6.1 requires of every 4xx from a server with a clock.
 func appendErrorResponse(b []byte, e *requestError) []byte {
 	const headers = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 	phrase := strconv.Itoa(e.status) + " " + http.StatusText(e.status)
@@ -59,6 +63,8 @@ func appendErrorResponse(b []byte, e *requestError) []byte {
 	}
 	b = append(b, "HTTP/1.1 "...)
 	b = append(b, phrase...)
+	b = append(b, "\r\nDate: "...)
+	b = time.Now().UTC().AppendFormat(b, http.TimeFormat)
 	b = append(b, headers...)
 	if e == errUnsupportedTE {
 		// net/http does not echo the coding back (cross-site scripting).

@@ -98,7 +98,7 @@ func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
 		return ErrServerClosed
 	}
 	ls.accepting.Store(true)
-	err = loops.Serve(nl)
+	err = s.acceptLoop(func() error { return loops.Accept(nl) })
 	ls.accepting.Store(false)
 	if ls.conns.Load() == 0 {
 		ls.closeLoops()

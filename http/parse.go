@@ -10,63 +10,142 @@ import (
 	"github.com/ringnet/ringnet/internal/wire"
 )
 
-// maxRequestTarget bounds the request-target; longer ones get 414
-// (RFC 9112 §3: a server that receives a request-target longer than any
-// URI it wishes to parse MUST respond with 414).
-const maxRequestTarget = 64 << 10
+// Bounds on a request head beside MaxHeaderBytes, which bounds its bytes.
+const (
+	// maxRequestTarget bounds the request-target; longer ones get 414
+	// (RFC 9112 §3: a server that receives a request-target longer than
+	// any URI it wishes to parse MUST respond with 414).
+	maxRequestTarget = 64 << 10
+	// maxRequestLine bounds the request line while it arrives: room for
+	// the longest target, a method and the version. Past it, or past the
+	// header limit before the line ends, the answer is 414 too.
+	maxRequestLine = maxRequestTarget + 1024
+	// maxMethod is the longest method a request line past its bound
+	// may have to get 414 rather than 501.
+	maxMethod = 256
+	// maxHeaderFields bounds the number of header field lines; one more
+	// gets 431. net/http counts only bytes; a browser sends about 20
+	// fields, Apache allows 100 by default. Each field costs a map
+	// entry, so a head of tiny fields costs far more than its bytes.
+	maxHeaderFields = 1000
+)
+
+// headerScan is how far readHeaderBlock got through the buffered bytes
+// (offsets from connReader.r) when they ended before the header did. It
+// resumes there, so a head that arrives in many pieces is scanned once:
+// the work is linear in the bytes received.
+type headerScan struct {
+	start  int // the request line's start, after empty lines skipped
+	line   int // start of the line being scanned
+	scan   int // next byte to scan for '\n'
+	fields int // header field lines seen
+}
 
 // readHeaderBlock returns the request line and header fields through the
 // empty line that ends them, as one string, and consumes them from b.
-// Lines must end in CRLF (a bare LF is refused, RFC 9112 §2.2). limit
-// bounds the whole block: past it the request is errHeaderTooBig (431).
+// Lines must end in CRLF (a bare LF is refused, RFC 9112 §2.2); empty
+// lines before the request line are skipped (§2.2: a server SHOULD
+// ignore at least one). limit bounds the whole block, skipped lines
+// included: past it the request is errHeaderTooBig (431), or as
+// lineTooLong says (414 or 501) while the request line has not ended;
+// so are more than maxHeaderFields fields (431) and a request line past
+// maxRequestLine (414 or 501).
 // An EOF before the first byte is returned as is: the client went away.
+// errWouldBlock (on a loop, from fill) keeps the scan's place in b.hdr.
 //
 // prev is the connection's previous block: when this one has the same
 // bytes (a client repeating a request) prev is returned, and the block
 // costs no allocation. Strings are immutable, so two requests sharing
 // one is no different from two requests sharing "GET".
 func (b *connReader) readHeaderBlock(limit int, prev string) (string, error) {
-	pos := 0 // start of the next line not yet seen whole
+	s := &b.hdr
 	for {
 		buf := b.buffered()
-		i := bytes.IndexByte(buf[pos:], '\n')
-		if i < 0 {
-			if len(buf) >= limit {
-				return "", errHeaderTooBig
+		for s.scan < len(buf) {
+			i := bytes.IndexByte(buf[s.scan:], '\n')
+			if i < 0 {
+				b.scanned += len(buf) - s.scan
+				s.scan = len(buf)
+				break
 			}
-			if err := b.fill(limit); err != nil {
-				if err == errTooLarge {
-					return "", errHeaderTooBig
+			b.scanned += i + 1
+			end := s.scan + i // index of '\n'
+			s.scan = end + 1
+			if s.scan > limit {
+				return b.headerFailed(b.tooBig(s.line == s.start))
+			}
+			if end == s.line || buf[end-1] != '\r' {
+				return b.headerFailed(errBadRequest)
+			}
+			switch {
+			case end-1 > s.line && s.line == s.start: // the request line
+				if end-1-s.start > maxRequestLine {
+					return b.headerFailed(lineTooLong(buf[s.start:end]))
 				}
-				if len(buf) > 0 && err == io.EOF {
-					// The request stopped half way; net/http answers 400.
-					// Timeouts and other net errors close silently.
-					return "", errBadRequest
+			case end-1 > s.line: // a field line
+				if s.fields++; s.fields > maxHeaderFields {
+					return b.headerFailed(errHeaderTooBig)
 				}
+			case s.line == s.start: // an empty line before the request line
+				s.start = s.scan
+			default: // the empty line that ends the head
+				block := prev
+				if string(buf[s.start:end+1]) != prev {
+					block = string(buf[s.start : end+1])
+				}
+				*s = headerScan{}
+				b.consume(end + 1)
+				return block, nil
+			}
+			s.line = s.scan
+		}
+		inLine := s.line == s.start // the request line has not ended
+		if inLine && len(buf)-s.start > maxRequestLine {
+			return b.headerFailed(lineTooLong(buf[s.start:]))
+		}
+		if len(buf) >= limit {
+			return b.headerFailed(b.tooBig(inLine))
+		}
+		if err := b.fill(limit); err != nil {
+			switch {
+			case err == errWouldBlock:
 				return "", err
+			case err == errTooLarge:
+				err = b.tooBig(inLine)
+			case len(buf) > 0 && err == io.EOF:
+				// The request stopped half way; net/http answers 400.
+				// Timeouts and other net errors close silently.
+				err = errBadRequest
 			}
-			continue
-		}
-		end := pos + i // index of '\n'
-		if end == 0 || buf[end-1] != '\r' {
-			return "", errBadRequest
-		}
-		if end-1 == pos { // an empty line
-			if pos == 0 {
-				return "", errBadRequest // no request line
-			}
-			block := prev
-			if string(buf[:end+1]) != prev {
-				block = string(buf[:end+1])
-			}
-			b.consume(end + 1)
-			return block, nil
-		}
-		pos = end + 1
-		if pos > limit {
-			return "", errHeaderTooBig
+			return b.headerFailed(err)
 		}
 	}
+}
+
+// tooBig is the answer to a head past its limit: as lineTooLong while
+// still in the request line, else 431.
+func (b *connReader) tooBig(inRequestLine bool) error {
+	if inRequestLine {
+		return lineTooLong(b.buffered()[b.hdr.start:])
+	}
+	return errHeaderTooBig
+}
+
+// lineTooLong is the answer to a request line longer than this server
+// reads: 414, or 501 when the method has not ended within maxMethod
+// bytes (RFC 9112 §3.1: a method longer than any implemented SHOULD get
+// 501).
+func lineTooLong(line []byte) error {
+	if bytes.IndexByte(line[:min(len(line), maxMethod+1)], ' ') < 0 {
+		return errMethodTooLong
+	}
+	return errURITooLong
+}
+
+// headerFailed ends a scan that will not resume.
+func (b *connReader) headerFailed(err error) (string, error) {
+	b.hdr = headerScan{}
+	return "", err
 }
 
 // reqMem is the memory of one parsed request but its header map and
@@ -105,6 +184,11 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 		return 0, err
 	}
 	h, spaceInName, err := wire.ParseHeader(rest, m.vals[:])
+	if err == wire.ErrObsFold {
+		// RFC 9112 §5.2: 400, "preferably with a representation
+		// explaining that obsolete line folding is unacceptable".
+		return 0, errObsFold
+	}
 	if err != nil {
 		return 0, errBadRequest
 	}
@@ -118,10 +202,13 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if req.ProtoMajor != 1 && !(req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*") {
+	if req.ProtoMajor != 1 {
+		// RFC 9110 §2.5, §15.6.6; the HTTP/2 preface ("PRI * HTTP/2.0")
+		// too: this server speaks HTTP/1.x only.
 		return 0, errVersion
 	}
-	if err := checkHost(req); err != nil {
+	host, haveHost, err := checkHost(req)
+	if err != nil {
 		return 0, err
 	}
 	if spaceInName {
@@ -129,12 +216,29 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 		// names this fault in its answer.
 		return 0, badRequest("invalid header name")
 	}
+	// The checks net/http does not make come last, so that a request
+	// with faults it also finds gets its answer.
+	if err := checkTargetForm(req, host, haveHost); err != nil {
+		return 0, err
+	}
+	if req.Method == "CONNECT" && length != 0 {
+		// RFC 9110 §9.3.6: a CONNECT request has no content; bytes after
+		// its head belong to the tunnel, not to a body.
+		return 0, errBadRequest
+	}
+	if req.ProtoMinor == 0 {
+		// RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0
+		// request; removed, so that no handler can act on it.
+		delete(req.Header, "Upgrade")
+	}
 	return length, nil
 }
 
 // parseRequestLine splits "method SP request-target SP HTTP-version"
-// (RFC 9112 §3). The method must be a token; the target must be non-empty
-// and hold no whitespace or control bytes.
+// (RFC 9112 §3). The method must be a token; the target must be
+// non-empty and hold only targetByte bytes. (Percent-escapes are checked
+// in the path when it is parsed, not in the query, as net/http does:
+// a stray '%' in a query is common and frames nothing.)
 func parseRequestLine(line string) (method, target, proto string, ok bool) {
 	method, rest, ok1 := strings.Cut(line, " ")
 	target, proto, ok2 := strings.Cut(rest, " ")
@@ -142,12 +246,29 @@ func parseRequestLine(line string) (method, target, proto string, ok bool) {
 		return "", "", "", false
 	}
 	for i := 0; i < len(target); i++ {
-		if c := target[i]; c <= ' ' || c == 0x7f {
+		if !targetByte[target[i]] {
 			return "", "", "", false
 		}
 	}
 	return method, target, proto, true
 }
+
+// targetByte is the bytes a request-target may hold: RFC 3986's
+// unreserved, reserved and '%' but '#' (no fragment is sent, RFC 9112
+// §3.2), and the ASCII bytes browsers send unescaped although RFC 3986
+// excludes them ("[]^`{|}", per the WHATWG URL standard's percent-encode
+// sets). Not: controls, SP, DEL, non-ASCII (a browser escapes it), and
+// the '"', '<', '>' and '\' no browser sends ('\' is read as '/' by
+// some servers: a path-confusion vector).
+var targetByte = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = true
+	}
+	for _, c := range "#\"<>\\" {
+		t[c] = false
+	}
+	return t
+}()
 
 // parseTarget fills URL from RequestURI: origin, absolute, authority
 // (CONNECT) and asterisk forms (RFC 9112 §3.2), as net/http does. An
@@ -221,31 +342,70 @@ var pathByte = func() (t [256]bool) {
 	return t
 }()
 
-// checkHost applies RFC 9112 §3.2: an HTTP/1.1 request carries exactly
-// one valid Host (CONNECT and the HTTP/2 preface aside, as net/http
-// allows). Host is then taken from the target when it is in absolute
-// form, else from the field.
-func checkHost(req *http.Request) error {
+// checkHost applies RFC 9112 §3.2 and RFC 9110 §7.2: an HTTP/1.1
+// request carries exactly one Host (CONNECT aside, as net/http allows),
+// and its value is uri-host [ ":" port ]. Host is then taken from the
+// target when it is in absolute form, else from the field, which it
+// returns, and whether there is one, and removes from the header.
+func checkHost(req *http.Request) (host string, have bool, err error) {
 	hosts, have := req.Header["Host"]
-	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" && !isH2Preface(req) {
-		return badRequest("missing required Host header")
+	if req.ProtoAtLeast(1, 1) && !have && req.Method != "CONNECT" {
+		return "", false, badRequest("missing required Host header")
 	}
-	if len(hosts) == 1 && !wire.ValidHost(hosts[0]) {
-		return badRequest("malformed Host header")
+	if have {
+		host = hosts[0]
+		if !wire.ValidHostPort(host, false) {
+			return "", false, badRequest("malformed Host header")
+		}
 	}
 	req.Host = req.URL.Host
-	if req.Host == "" && have {
-		req.Host = hosts[0]
+	if req.Host == "" {
+		req.Host = host
 	}
 	delete(req.Header, "Host")
-	return nil
+	return host, have, nil
 }
 
-// isH2Preface reports whether req is the start of the HTTP/2 connection
-// preface, "PRI * HTTP/2.0" with no fields, in net/http's words. Only that
-// is exempt from Host: a "PRI * HTTP/1.1" is an HTTP/1.1 request.
-func isH2Preface(req *http.Request) bool {
-	return req.Method == "PRI" && req.RequestURI == "*" && req.Proto == "HTTP/2.0" && len(req.Header) == 0
+// checkTargetForm applies the rules on which request-target form a
+// request may use (RFC 9112 §3.2; a target fitting none is an invalid
+// request line, 400 per §3): the asterisk form is OPTIONS's alone
+// (§3.2.4); CONNECT takes the authority form, host and port and nothing
+// else (§3.2.3, RFC 9110 §9.3.6), and only CONNECT does, except that an
+// origin-form CONNECT is served as net/http serves it, because net/rpc's
+// HTTP transport sends "CONNECT /_goRPC_" (a client-side rule the server
+// need not enforce, and a drop-in must keep net/rpc working); an absolute
+// form is an http or https URI with a host (RFC 9110 §4.2.1: an empty
+// host MUST be rejected) and no userinfo (§4.2.4: a recipient SHOULD
+// treat it as an error). host is the Host field, if haveHost: with an
+// absolute form it must name the target's authority, as RFC 9112 §3.2
+// has a client send it (§3.2.2 has the server ignore it instead;
+// refusing is safer, since a front end may have routed by the field
+// while this server takes the target's).
+func checkTargetForm(req *http.Request, host string, haveHost bool) error {
+	raw, u := req.RequestURI, req.URL
+	switch {
+	case raw == "*":
+		if req.Method != "OPTIONS" {
+			return badRequest("asterisk-form target for a method other than OPTIONS")
+		}
+	case req.Method == "CONNECT":
+		if raw[0] == '/' {
+			break // net/rpc
+		}
+		if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || !wire.ValidHostPort(u.Host, true) {
+			return badRequest("CONNECT target is not host:port")
+		}
+	case raw[0] == '/':
+	case u.Scheme != "http" && u.Scheme != "https" || u.Opaque != "" || u.Host == "":
+		return badRequest("target is not an origin-form path or an http(s) URI")
+	case u.User != nil:
+		return badRequest("userinfo in target")
+	case !wire.ValidHostPort(u.Host, false) || u.Host[0] == ':':
+		return badRequest("malformed target host")
+	case haveHost && !wire.EqualFoldASCII(host, u.Host):
+		return badRequest("Host does not match the target")
+	}
+	return nil
 }
 
 // shouldClose reports whether the client asked for the connection to be

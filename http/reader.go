@@ -22,6 +22,11 @@ type connReader struct {
 	// leave, set while on an event loop, moves the connection to the
 	// blocking mode before a read from conn (buf is the loop's until then).
 	leave func() error
+	// hdr is where readHeaderBlock resumes in buf[r:w].
+	hdr headerScan
+	// scanned counts the bytes readHeaderBlock searched for line ends,
+	// for TestHeaderScanLinear.
+	scanned int
 }
 
 // toBlocking leaves the event loop, if on one, before reading from conn.
@@ -139,6 +144,9 @@ func (b *connReader) readLine(limit int) ([]byte, error) {
 	for {
 		buf := b.buffered()
 		if i := bytes.IndexByte(buf[scanned:], '\n'); i >= 0 {
+			if scanned+i > limit {
+				return nil, errLineTooLong
+			}
 			line := buf[:scanned+i]
 			b.consume(scanned + i + 1)
 			return line, nil

@@ -224,6 +224,9 @@ func (w *response) WriteHeader(code int) {
 }
 
 func (w *response) writeInformational(code int) {
+	if !w.req.ProtoAtLeast(1, 1) {
+		return // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client (net/http sends it)
+	}
 	if code == http.StatusContinue && w.body != nil {
 		w.body.wantContinue = false // the handler sent it itself
 	}

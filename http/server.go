@@ -55,6 +55,12 @@ type Server struct {
 	// DefaultMaxHeaderBytes. Like net/http, 4096 bytes of slack are
 	// allowed; a larger header is answered with 431.
 	MaxHeaderBytes int
+	// MaxConns, if positive, bounds the connections open at once: at
+	// the limit the server stops accepting, and the connections that
+	// arrive wait in the listen queue until one closes, as with
+	// golang.org/x/net/netutil.LimitListener. A hijacked connection
+	// stops counting. Zero means no limit.
+	MaxConns int
 	// ConnState, if set, is called when a connection changes state.
 	ConnState func(net.Conn, http.ConnState)
 	// ErrorLog receives handler panics and misuse; nil means slog.Default().
@@ -80,6 +86,10 @@ type Server struct {
 	noKeepAlives atomic.Bool // SetKeepAlivesEnabled(false)
 	mu           sync.Mutex
 	onShutdown   []func()
+	stop         chan struct{} // closed when Shutdown or Close starts; guarded by mu
+	slots        chan struct{} // MaxConns: one token per connection open; nil without a limit
+	slotsOnce    sync.Once
+	acceptLog    rateLog // accept errors
 	listeners    map[*net.Listener]struct{}
 	backend      netfd.Backend // of the listener the latest Serve runs on; guarded by mu
 	conns        map[*conn]struct{}
@@ -189,24 +199,11 @@ func (s *Server) serve(l net.Listener, b netfd.Backend) error {
 	if nl, ok := l.(*netfd.Listener); ok && s.Mode != ModeGoroutine {
 		return s.serveLoops(nl, ctx)
 	}
-	var backoff time.Duration
-	for {
+	return s.acceptLoop(func() error {
 		rwc, err := l.Accept()
 		if err != nil {
-			if s.shuttingDown() {
-				return ErrServerClosed
-			}
-			// EMFILE, ENFILE, ECONNABORTED and the like pass: wait and retry,
-			// as net/http does.
-			var te interface{ Temporary() bool }
-			if errors.As(err, &te) && te.Temporary() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
 			return err
 		}
-		backoff = 0
 		cctx := ctx
 		if s.ConnContext != nil {
 			cctx = s.ConnContext(ctx, rwc)
@@ -214,13 +211,114 @@ func (s *Server) serve(l net.Listener, b netfd.Backend) error {
 		c := newConn(s, rwc, cctx)
 		if !s.track(c) {
 			rwc.Close()
-			continue
+			return nil
 		}
 		if s.ConnState != nil {
 			s.ConnState(rwc, http.StateNew)
 		}
 		go c.serve()
+		return nil
+	})
+}
+
+// acceptLoop calls accept, which takes one connection and starts serving
+// it, until the server shuts down or accept fails for good. Under
+// MaxConns it first waits for a free slot, which the connection accept
+// took holds until untrack. A temporary error (EMFILE, ENFILE and the
+// like) is logged, at most once a second, and the next accept waits 5 ms,
+// doubling up to 1 s, as in net/http: the connection the kernel could not
+// give a descriptor stays in the listen queue until then, and those being
+// served go on.
+func (s *Server) acceptLoop(accept func() error) error {
+	var backoff time.Duration
+	for {
+		if !s.acquireSlot() {
+			return ErrServerClosed
+		}
+		err := accept()
+		if err == nil {
+			backoff = 0
+			continue
+		}
+		s.releaseSlot()
+		if s.shuttingDown() {
+			return ErrServerClosed
+		}
+		var te interface{ Temporary() bool }
+		if !errors.As(err, &te) || !te.Temporary() {
+			return err
+		}
+		backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+		if n, ok := s.acceptLog.allow(time.Now()); ok {
+			s.logf("http: accept error; retrying", "err", err, "retry_in", backoff, "suppressed", n)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-s.stopped():
+		}
 	}
+}
+
+// acquireSlot waits, under MaxConns, until fewer than MaxConns
+// connections are open and takes a slot for the next one; false once the
+// server shuts down.
+func (s *Server) acquireSlot() bool {
+	slots := s.connSlots()
+	if slots == nil {
+		return !s.shuttingDown()
+	}
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-s.stopped():
+		return false
+	}
+}
+
+// releaseSlot frees a slot acquireSlot took.
+func (s *Server) releaseSlot() {
+	if slots := s.connSlots(); slots != nil {
+		<-slots
+	}
+}
+
+func (s *Server) connSlots() chan struct{} {
+	s.slotsOnce.Do(func() {
+		if s.MaxConns > 0 {
+			s.slots = make(chan struct{}, s.MaxConns)
+		}
+	})
+	return s.slots
+}
+
+// stopped is closed when Shutdown or Close starts.
+func (s *Server) stopped() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop == nil {
+		s.stop = make(chan struct{})
+	}
+	return s.stop
+}
+
+// A rateLog lets one line through per second and counts the others.
+type rateLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// allow reports whether a line may be written at now, and how many were
+// held back since the last one that was.
+func (r *rateLog) allow(now time.Time) (suppressed int, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.last.IsZero() && now.Sub(r.last) < time.Second {
+		r.suppressed++
+		return 0, false
+	}
+	suppressed, r.last, r.suppressed = r.suppressed, now, 0
+	return suppressed, true
 }
 
 // Shutdown stops accepting, closes idle connections, waits for active
@@ -322,6 +420,14 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 func (s *Server) closeListeners() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stop == nil {
+		s.stop = make(chan struct{})
+	}
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
 	var err error
 	for l := range s.listeners {
 		if cerr := (*l).Close(); cerr != nil && err == nil {
@@ -336,6 +442,7 @@ func (s *Server) track(c *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.shuttingDown() {
+		s.releaseSlot() // the slot its accept took
 		return false
 	}
 	if s.conns == nil {
@@ -345,10 +452,15 @@ func (s *Server) track(c *conn) bool {
 	return true
 }
 
+// untrack forgets c, closed or hijacked, and frees its MaxConns slot.
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
+	_, ok := s.conns[c]
 	delete(s.conns, c)
 	s.mu.Unlock()
+	if ok {
+		s.releaseSlot()
+	}
 }
 
 // closeIdleConns closes the idle connections and reports whether no

@@ -30,15 +30,7 @@ func newConn(fd *netFD, network string, laddr, raddr net.Addr) *Conn {
 	return &Conn{fd: fd, network: network, laddr: laddr, raddr: raddr}
 }
 
-func (c *Conn) setTCPDefaults(keepAlive time.Duration) {
-	unix.SetsockoptInt(c.fd.sysfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	if keepAlive >= 0 {
-		if keepAlive == 0 {
-			keepAlive = 15 * time.Second
-		}
-		c.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: keepAlive, Interval: keepAlive})
-	}
-}
+func (c *Conn) setTCPDefaults(keepAlive time.Duration) { tcpDefaults(c.fd.sysfd, keepAlive) }
 
 func (c *Conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
@@ -123,11 +115,14 @@ func (c *Conn) SyscallConn() (syscall.RawConn, error) { return rawConn{c.fd}, ni
 // net.Listener plus SetDeadline and SyscallConn. Accept may be called
 // concurrently; Close wakes a blocked Accept with net.ErrClosed.
 type Listener struct {
-	fd        *netFD
-	network   string
-	addr      net.Addr
-	unlink    string // the unix socket file removed by Close
-	keepAlive time.Duration
+	fd      *netFD
+	network string
+	addr    net.Addr
+	unlink  string // the unix socket file removed by Close
+	// connLocal is the local address of every connection accepted, for a
+	// TCP listener on one address (not the unspecified one): known
+	// without a getsockname per connection.
+	connLocal *net.TCPAddr
 }
 
 var _ net.Listener = (*Listener)(nil)
@@ -142,11 +137,17 @@ func (l *Listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.network, Addr: l.addr, Err: err}
 	}
-	c := newConn(fd, l.network, nil, sockaddrToAddr(l.network, rsa))
-	if isTCP(l.network) {
-		c.setTCPDefaults(l.keepAlive)
+	return newConn(fd, l.network, l.acceptedLocal(), sockaddrToAddr(l.network, rsa)), nil // with the listener's TCP options: see tcpDefaults
+}
+
+// acceptedLocal is the local address of a connection Accept returns, or
+// nil if only getsockname can tell.
+func (l *Listener) acceptedLocal() net.Addr {
+	if l.connLocal == nil {
+		return nil
 	}
-	return c, nil
+	a := *l.connLocal
+	return &a
 }
 
 // Close stops listening; a blocked Accept returns net.ErrClosed. A unix

@@ -37,6 +37,10 @@
 //
 //   - conn_linux.go: Conn.Read and Conn.Write wrap the netFD's errors in
 //     *net.OpError; Listener.Accept wraps the new descriptor in a Conn.
+//   - sendfile_linux.go: Conn.ReadFrom sends a file with sendfile(2)
+//     under the write lock, waiting for writability through the driver
+//     (driver.wait) when the socket is full; other readers go through
+//     Write.
 //   - fd_linux.go: netFD.Read takes the read lock and a reference (Close
 //     waits for it), returns bytes a loop left behind first (pending), then
 //     calls the driver; netFD.Write calls the driver until all of p is

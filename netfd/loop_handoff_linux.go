@@ -124,10 +124,15 @@ func callRecovered(f func()) (p *handlerPanic) {
 
 // handOff gives the loop to a new goroutine. The caller has moved
 // l.call to callTaken; c is the connection whose method holds the old
-// goroutine.
-func (l *loop) handOff(c *LoopConn) {
+// goroutine. leaving says the method gave up its input with Leave: the
+// new goroutine may then read into the buffer that input is in (no
+// takeOver), so that a connection that left, for a long download say,
+// does not pin a read buffer of its own (64 KiB on epoll).
+func (l *loop) handOff(c *LoopConn, leaving bool) {
 	c.away = true
-	l.k.takeOver()
+	if !leaving {
+		l.k.takeOver()
+	}
 	go func() {
 		l.call.Store(0)
 		l.runOwned()
@@ -175,7 +180,7 @@ func (g *Loops) watch() {
 			began := l.callTick.Load()
 			if start > 0 && start&1 == 1 && now-began >= 3 && l.canHandOff &&
 				l.call.CompareAndSwap(start, callTaken) {
-				l.handOff(l.callConn)
+				l.handOff(l.callConn, false)
 			}
 		}
 	}
@@ -232,7 +237,7 @@ func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
 		held = append(held, c.callIn[max(consumed, 0):]...)
 	}
 	if l.call.CompareAndSwap(start, callTaken) {
-		l.handOff(c)
+		l.handOff(c, true)
 	} // else the watchdog has handed it off already
 	later := c.later
 	c.later, c.left = nil, true
@@ -345,6 +350,6 @@ func (c *LoopConn) HandOff() bool {
 	if s == 0 || !c.l.canHandOff || !c.l.call.CompareAndSwap(s, callTaken) {
 		return false
 	}
-	c.l.handOff(c)
+	c.l.handOff(c, false)
 	return true
 }

@@ -256,11 +256,13 @@ func (l *loop) flush() {
 
 // Serve accepts connections on ln, a Listener of this package on the
 // Loops' backend, and hands each to a loop. It returns when ln fails or is
-// closed, or ErrLoopsClosed once the Loops is closed.
+// closed, or ErrLoopsClosed once the Loops is closed. Out of descriptors
+// or memory, it waits (5 ms, doubling up to 1 s) and accepts again, as
+// net/http does; the connection that could not be taken stays in the
+// listen queue meanwhile.
 func (g *Loops) Serve(ln net.Listener) error {
-	nl, ok := ln.(*Listener)
-	if !ok || nl.Backend() != g.backend {
-		return errors.New("netfd: Loops.Serve needs a netfd Listener on backend " + string(g.backend))
+	if _, err := g.listener(ln); err != nil {
+		return err
 	}
 	g.mu.Lock()
 	if g.closed {
@@ -276,39 +278,50 @@ func (g *Loops) Serve(ln net.Listener) error {
 	}()
 	var backoff time.Duration
 	for {
-		s, rsa, err := nl.fd.Accept()
-		if err != nil {
-			if g.isClosed() {
-				return ErrLoopsClosed
-			}
-			if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM) {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff) // out of descriptors: let some close
-				continue
-			}
-			return &net.OpError{Op: "accept", Net: nl.network, Addr: nl.addr, Err: err}
+		err := g.Accept(ln)
+		if err == nil {
+			backoff = 0
+			continue
 		}
-		backoff = 0
-		if isTCP(nl.network) {
-			tcpDefaults(s, nl.keepAlive)
+		if err == ErrLoopsClosed {
+			return err
 		}
-		g.adopt(s, nl.network, nil, sockaddrToAddr(nl.network, rsa), nil, nil)
+		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM) {
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff) // out of descriptors: let some close
+			continue
+		}
+		return err
 	}
 }
 
-// tcpDefaults sets what Listener.Accept sets on a TCP connection.
-func tcpDefaults(s int, keepAlive time.Duration) {
-	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	if keepAlive < 0 {
-		return
+// Accept waits for one connection on ln, a Listener of this package on
+// the Loops' backend, and hands it to a loop: Serve's step, for a caller
+// that runs its own accept loop (to limit or log). Unlike Serve it does
+// not track ln; Close does not close it. Its error is ln's accept error
+// as a *net.OpError, or ErrLoopsClosed once the Loops is closed.
+func (g *Loops) Accept(ln net.Listener) error {
+	nl, err := g.listener(ln)
+	if err != nil {
+		return err
 	}
-	if keepAlive == 0 {
-		keepAlive = 15 * time.Second
+	s, rsa, err := nl.fd.Accept()
+	if err != nil {
+		if g.isClosed() {
+			return ErrLoopsClosed
+		}
+		return &net.OpError{Op: "accept", Net: nl.network, Addr: nl.addr, Err: err}
 	}
-	secs := roundSeconds(keepAlive)
-	unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
-	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
-	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
+	g.adopt(s, nl.network, nl.acceptedLocal(), sockaddrToAddr(nl.network, rsa), nil, nil)
+	return nil
+}
+
+func (g *Loops) listener(ln net.Listener) (*Listener, error) {
+	nl, ok := ln.(*Listener)
+	if !ok || nl.Backend() != g.backend {
+		return nil, errors.New("netfd: Loops.Serve needs a netfd Listener on backend " + string(g.backend))
+	}
+	return nl, nil
 }
 
 func (g *Loops) isClosed() bool {

@@ -21,6 +21,7 @@ type LoopConn struct{}
 func NewLoops(LoopConfig, LoopHandler) (*Loops, error) { return nil, errors.ErrUnsupported }
 
 func (g *Loops) Serve(net.Listener) error           { return errors.ErrUnsupported }
+func (g *Loops) Accept(net.Listener) error          { return errors.ErrUnsupported }
 func (g *Loops) Attach(net.Conn, []byte, any) error { return errors.ErrUnsupported }
 func (g *Loops) Close() error                       { return errors.ErrUnsupported }
 func (g *Loops) Backend() Backend                   { return "" }

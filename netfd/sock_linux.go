@@ -73,11 +73,14 @@ func (lc *ListenConfig) listen(ctx context.Context, network, address string) (ne
 	if err != nil {
 		return nil, opErr(sockaddrToAddr(network, sa), err)
 	}
-	l := &Listener{fd: fd, network: network, keepAlive: lc.KeepAlive}
+	l := &Listener{fd: fd, network: network}
 	if lsa, err := unix.Getsockname(s); err == nil {
 		l.addr = sockaddrToAddr(network, lsa)
 	} else {
 		l.addr = sockaddrToAddr(network, sa)
+	}
+	if a, ok := l.addr.(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+		l.connLocal = a
 	}
 	if network == "unix" && !strings.HasPrefix(address, "@") {
 		l.unlink = address
@@ -90,6 +93,7 @@ func (lc *ListenConfig) bindListen(s, fam int, sa unix.Sockaddr) error {
 		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return os.NewSyscallError("setsockopt", err)
 		}
+		tcpDefaults(s, lc.KeepAlive) // for the connections it accepts
 	}
 	if lc.ReusePort {
 		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
@@ -107,6 +111,29 @@ func (lc *ListenConfig) bindListen(s, fam int, sa unix.Sockaddr) error {
 		return os.NewSyscallError("listen", err)
 	}
 	return nil
+}
+
+// tcpDefaults sets the options every TCP connection starts with, as in
+// the net package: TCP_NODELAY, and keep-alive every keepAlive (0 means
+// 15 s, negative none) with 9 probes. A listener gets them too, because
+// Linux makes an accepted socket as a copy of its listener, options
+// included: Accept then need not set them one by one, which took four
+// system calls per connection and half of the accept loop's time in a
+// connect-and-reset flood (bench/flood.sh; docs/robustness-accept.md).
+// TestSockoptDefaults checks the accepted end.
+func tcpDefaults(s int, keepAlive time.Duration) {
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if keepAlive < 0 {
+		return
+	}
+	if keepAlive == 0 {
+		keepAlive = 15 * time.Second
+	}
+	secs := roundSeconds(keepAlive)
+	unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 9)
 }
 
 // systemBacklog is net.core.somaxconn, as the net package uses.

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,6 +44,30 @@ func TestAccessLog(t *testing.T) {
 		ts.access.waitFor(t, "/nope")
 		if n := strings.Count(ts.access.String(), "\n"); n != 3 {
 			t.Errorf("%d lines for 3 requests:\n%s", n, ts.access)
+		}
+	})
+}
+
+// Behind the access log a static file still reaches the engine's
+// ReadFrom (sendfile), arrives whole, and is logged with its size.
+func TestAccessLogFile(t *testing.T) {
+	var _ io.ReaderFrom = (*recorder)(nil)
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 300<<10/16)
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		cfg := testConfig(b)
+		cfg.accessLog, cfg.dir = true, dir
+		ts := startServer(t, cfg)
+		_, body := get(t, newClient(t, nil), ts.url+"/static/big.bin")
+		if body != string(data) {
+			t.Errorf("got %d bytes, not the file's %d", len(body), len(data))
+		}
+		pattern := `"GET /static/big\.bin HTTP/1\.1" 200 ` + strconv.Itoa(len(data)) + ` `
+		if line := ts.access.waitFor(t, "/static/big.bin"); !regexp.MustCompile(pattern).MatchString(line) {
+			t.Errorf("access log line\n%s\ndoes not match\n%s", line, pattern)
 		}
 	})
 }

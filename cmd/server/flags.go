@@ -63,6 +63,9 @@ type config struct {
 	idleTimeout       time.Duration
 	shutdownTimeout   time.Duration // positive
 
+	reusePort bool // SO_REUSEPORT: several processes share -addr
+	maxConns  int  // 0: no limit
+
 	accessLog bool
 	logJSON   bool
 	admin     string // "" means no admin listener
@@ -110,6 +113,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", cfg.writeTimeout, "limit from the end of a request header to the end of its response (0: none)")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", cfg.idleTimeout, "limit on waiting for the next request on a keep-alive connection (0: none)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", cfg.shutdownTimeout, "on SIGTERM or SIGINT, how long in-flight requests may take to finish")
+	fs.BoolVar(&cfg.reusePort, "reuseport", false, "set SO_REUSEPORT on the listener, so that several server processes share -addr\n"+
+		"(the kernel spreads new connections between them). With sysctl\n"+
+		"net.ipv4.tcp_migrate_req=1, connections waiting in the queue of one that\n"+
+		"stops move to another instead of being reset")
+	fs.IntVar(&cfg.maxConns, "max-conns", 0, "at most this many connections open at once; more wait in the listen queue (0: no limit)")
 	fs.BoolVar(&cfg.accessLog, "access-log", false, "write one line per request to stdout, in Combined Log Format")
 	fs.BoolVar(&cfg.logJSON, "log-json", false, "log to stderr as JSON instead of slog text")
 	fs.StringVar(&cfg.admin, "admin", "", "admin listen `address` (e.g. 127.0.0.1:6060) for /debug/pprof/, /debug/vars and /metrics;\nno authentication: keep it on loopback or a private network")
@@ -139,6 +147,9 @@ func (cfg config) check(args []string) error {
 		if d < 0 {
 			return fmt.Errorf("-%s %v: negative", name, d)
 		}
+	}
+	if cfg.maxConns < 0 {
+		return fmt.Errorf("-max-conns %d: negative", cfg.maxConns)
 	}
 	if cfg.shutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout %v: must be positive", cfg.shutdownTimeout)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
 // The command line: exit status 2 and a message for a bad one, 0 for -h
@@ -21,6 +23,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-mode", ""}, 2, nil, []string{`invalid value "" for flag -mode`}},
 		{[]string{"-read-timeout", "-1s"}, 2, nil, []string{"-read-timeout -1s: negative"}},
 		{[]string{"-shutdown-timeout", "0s"}, 2, nil, []string{"-shutdown-timeout 0s: must be positive"}},
+		{[]string{"-max-conns", "-1"}, 2, nil, []string{"-max-conns -1: negative"}},
 		{[]string{"-tls-cert", "cert.pem"}, 2, nil, []string{"-tls-cert and -tls-key go together"}},
 		{[]string{"-write-timeout", "soon"}, 2, nil, []string{`invalid value "soon" for flag -write-timeout`}},
 		{[]string{"serve"}, 2, nil, []string{`unexpected arguments ["serve"]`}},
@@ -30,6 +33,7 @@ func TestCommandLine(t *testing.T) {
 			"/debug/pprof/", "/metrics", "-shutdown-timeout duration", "(default 10s)",
 			"-read-header-timeout", "-write-timeout", "(default 1m0s)", "-idle-timeout", "(default 2m0s)",
 			"-tls-cert", "-access-log", "-log-json", "-admin", "-dotfiles", "-version",
+			"-reuseport", "tcp_migrate_req", "-max-conns int",
 		}},
 		{[]string{"-version"}, 0, []string{"github.com/ringnet/ringnet/cmd/server", runtime.Version()}, nil},
 	} {
@@ -83,4 +87,28 @@ func TestTimeoutFlags(t *testing.T) {
 	if s.ReadHeaderTimeout >= 0 || s.IdleTimeout >= 0 || s.ReadTimeout != 3*time.Second || s.WriteTimeout != 4*time.Second {
 		t.Errorf("header %v, idle %v, read %v, write %v", s.ReadHeaderTimeout, s.IdleTimeout, s.ReadTimeout, s.WriteTimeout)
 	}
+}
+
+// -max-conns reaches the ringhttp.Server and -reuseport the listener's
+// socket, on every backend: without it a second listener on the port
+// fails, with it both listen.
+func TestLimitFlags(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		cfg := testConfig(b)
+		cfg.maxConns, cfg.reusePort = 7, true
+		ts := startServer(t, cfg)
+		if ts.http.MaxConns != 7 {
+			t.Errorf("MaxConns %d, want 7", ts.http.MaxConns)
+		}
+		addr := ts.ln.Addr().String()
+		ln, _, err := listen(addr, cfg.backend, true)
+		if err != nil {
+			t.Fatalf("second listener with SO_REUSEPORT on %s: %v", addr, err)
+		}
+		ln.Close()
+		if ln, _, err := listen(addr, cfg.backend, false); err == nil {
+			ln.Close()
+			t.Errorf("a listener without SO_REUSEPORT took %s too", addr)
+		}
+	})
 }

@@ -35,6 +35,7 @@ import (
 
 	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/netfd"
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -129,7 +130,7 @@ func start(cfg config, log *slog.Logger, accessOut io.Writer) (_ *server, err er
 	if err != nil {
 		return nil, err
 	}
-	if s.ln, s.backend, err = listen(cfg.addr, cfg.backend); err != nil {
+	if s.ln, s.backend, err = listen(cfg.addr, cfg.backend, cfg.reusePort); err != nil {
 		return nil, err
 	}
 
@@ -160,6 +161,7 @@ func start(cfg config, log *slog.Logger, accessOut io.Writer) (_ *server, err er
 		IdleTimeout:       orNone(cfg.idleTimeout),
 		ErrorLog:          log,
 		Mode:              serverModes[cfg.mode],
+		MaxConns:          cfg.maxConns,
 	}
 	s.mode = cfg.mode
 	if s.backend == "std" || tlsConfig != nil { // ringhttp serves these a goroutine per connection
@@ -280,17 +282,30 @@ func (s *server) release() {
 }
 
 // listen opens the listener: a netfd one for auto, epoll and uring, Go's own
-// for std. It returns the backend that runs: std, epoll or uring.
-func listen(addr, backend string) (net.Listener, string, error) {
+// for std, with SO_REUSEPORT if reusePort. It returns the backend that
+// runs: std, epoll or uring.
+func listen(addr, backend string, reusePort bool) (net.Listener, string, error) {
 	if backend == "std" {
-		ln, err := net.Listen("tcp", addr)
+		var lc net.ListenConfig
+		if reusePort {
+			lc.Control = func(_, _ string, c syscall.RawConn) error {
+				var serr error
+				if err := c.Control(func(fd uintptr) {
+					serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+				}); err != nil {
+					return err
+				}
+				return serr
+			}
+		}
+		ln, err := lc.Listen(context.Background(), "tcp", addr)
 		return ln, "std", err
 	}
 	b, err := netfd.Resolve(netfd.Backend(backend))
 	if err != nil {
 		return nil, "", err
 	}
-	lc := netfd.ListenConfig{Backend: b}
+	lc := netfd.ListenConfig{Backend: b, ReusePort: reusePort}
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	return ln, string(b), err
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -137,14 +138,34 @@ func (s *lineSink) String() string {
 // without its newline.
 func (s *lineSink) waitFor(t *testing.T, substr string) string {
 	t.Helper()
+	var found string
+	s.wait(t, "a line with "+strconv.Quote(substr), func(buf string) bool {
+		for line := range strings.Lines(buf) {
+			if strings.HasSuffix(line, "\n") && strings.Contains(line, substr) {
+				found = strings.TrimSuffix(line, "\n")
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// waitLines waits until s holds at least n whole lines.
+func (s *lineSink) waitLines(t *testing.T, n int) {
+	t.Helper()
+	s.wait(t, strconv.Itoa(n)+" lines", func(buf string) bool { return strings.Count(buf, "\n") >= n })
+}
+
+// wait waits up to 10 s until done holds for what was written.
+func (s *lineSink) wait(t *testing.T, what string, done func(string) bool) {
+	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		s.mu.Lock()
-		for line := range strings.Lines(string(s.buf)) {
-			if strings.HasSuffix(line, "\n") && strings.Contains(line, substr) {
-				s.mu.Unlock()
-				return strings.TrimSuffix(line, "\n")
-			}
+		if done(string(s.buf)) {
+			s.mu.Unlock()
+			return
 		}
 		if s.changed == nil {
 			s.changed = make(chan struct{})
@@ -154,7 +175,7 @@ func (s *lineSink) waitFor(t *testing.T, substr string) string {
 		select {
 		case <-changed:
 		case <-timeout:
-			t.Fatalf("no line with %q in:\n%s", substr, s)
+			t.Fatalf("no %s in:\n%s", what, s)
 		}
 	}
 }
@@ -260,7 +281,7 @@ func TestRoutes(t *testing.T) {
 
 // -backend auto resolves to a netfd backend, never std.
 func TestAutoBackend(t *testing.T) {
-	ln, resolved, err := listen("127.0.0.1:0", "auto")
+	ln, resolved, err := listen("127.0.0.1:0", "auto", false)
 	if err != nil {
 		t.Fatal(err)
 	}

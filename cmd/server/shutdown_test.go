@@ -152,16 +152,17 @@ func TestShutdownTimeout(t *testing.T) {
 // runs main when childEnv is set) and waits for its "listening" line.
 type child struct {
 	cmd    *exec.Cmd
+	stdout *lineSink // the access log, with -access-log
 	stderr *lineSink
 	addr   string
 }
 
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], args...), stderr: &lineSink{}}
+	c := &child{cmd: exec.Command(os.Args[0], args...), stdout: &lineSink{}, stderr: &lineSink{}}
 	// A race-enabled binary waits 1 s at exit unless told not to.
 	c.cmd.Env = append(os.Environ(), childEnv+"=1", "GORACE=atexit_sleep_ms=0")
-	c.cmd.Stderr = c.stderr
+	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -174,9 +174,11 @@ func (cr *ChunkedReader) line(limit int) ([]byte, error) {
 }
 
 // parseChunkSize parses 1*HEXDIG [ chunk-ext ] and refuses sizes past
-// 2^63-1, whitespace around the size and extensions that do not follow
-// the chunk-ext grammar (net/http accepts the last two). Its errors read
-// as net/http's, since handlers see them.
+// 2^63-1, whitespace around the size that is not the BWS before a ';'
+// (RFC 9110 §5.6.3: a recipient MUST parse BWS and remove it; net/http
+// refuses it) and extensions that do not follow the chunk-ext grammar
+// (net/http accepts those, and whitespace after the size). Its errors
+// read as net/http's, since handlers see them.
 func parseChunkSize(line []byte) (uint64, error) {
 	var n uint64
 	i := 0
@@ -191,8 +193,8 @@ func parseChunkSize(line []byte) (uint64, error) {
 		n = n<<4 | uint64(d)
 	}
 	ext := line[i:]
-	if len(ext) > 0 && ext[0] != ';' {
-		return 0, errChunkSizeByte
+	if j := skipBWS(ext, 0); len(ext) > 0 && (j == len(ext) || ext[j] != ';') {
+		return 0, errChunkSizeByte // BWS is allowed only before a ';'
 	}
 	if i == 0 {
 		return 0, errChunkSizeEmpty
@@ -290,7 +292,11 @@ func hexDigit(c byte) (byte, bool) {
 }
 
 // readTrailer reads trailer fields up to the empty line and merges them
-// into *cr.Trailer, as net/http does. The collected lines are parsed by
+// into *cr.Trailer, as net/http does, but refuses the fields that frame
+// or route a message (Content-Length, Transfer-Encoding, Trailer, Host):
+// RFC 9110 §6.5.1 forbids sending them there and §6.5.2 merging them,
+// and a hop that merges them anyway would frame or route what follows
+// differently from us. Refusing is safer than ignoring. The collected lines are parsed by
 // net/textproto, as in net/http, so a handler sees the same fields and
 // the same errors; trailers do not frame anything.
 func (cr *ChunkedReader) readTrailer() error {
@@ -327,6 +333,11 @@ func (cr *ChunkedReader) readTrailer() error {
 		return err
 	}
 	h := http.Header(mh)
+	for _, k := range [...]string{"Content-Length", "Transfer-Encoding", "Trailer", "Host"} {
+		if _, ok := h[k]; ok {
+			return errTrailerField
+		}
+	}
 	if *cr.Trailer == nil {
 		*cr.Trailer = h
 		return nil

@@ -20,7 +20,12 @@ var (
 	errChunkCR        = errors.New("invalid CR in chunked line")
 	errChunkOverhead  = errors.New("chunked encoding contains too much non-data")
 	errTrailerTooLong = errors.New("http: suspiciously long trailer after chunked body")
+	errTrailerField   = errors.New("http: trailer field that frames or routes the message")
 )
+
+// ErrObsFold is ParseHeader's error for a field line continued by obs-fold
+// (RFC 9112 §5.2), which a server rejects or unfolds; ParseHeader rejects.
+var ErrObsFold = errors.New("obsolete line folding")
 
 var (
 	// ErrMalformedResponse is matched (errors.Is) by every error

@@ -8,8 +8,8 @@ import (
 
 // ParseHeader parses header field lines, each ending in CRLF, the last
 // one empty (RFC 9112 §5). Names must be tokens directly followed by ':'
-// (§5.1); obs-fold and control bytes in values are refused (§5.2,
-// RFC 9110 §5.5). Keys are canonical (textproto.CanonicalMIMEHeaderKey);
+// (§5.1); obs-fold (ErrObsFold), a first line starting with whitespace
+// (§2.2) and control bytes in values are refused (§5.2, RFC 9110 §5.5). Keys are canonical (textproto.CanonicalMIMEHeaderKey);
 // keys and values are substrings of block, so there is no per-field
 // allocation. The first value of each field is kept in vals when it has
 // room for every field (the caller's memory, which a server allocates
@@ -31,11 +31,14 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, space
 		vals = make([]string, n) // one backing array for every first value
 	}
 	var last []string // the values of the last field stored, for unfold
-	for {
+	for first := true; ; first = false {
 		line, rest, _ := strings.Cut(block, "\r\n")
 		block = rest
 		if line == "" {
 			return h, spaceInName, nil
+		}
+		if !unfold && !first && (line[0] == ' ' || line[0] == '\t') {
+			return nil, false, ErrObsFold
 		}
 		if unfold && (line[0] == ' ' || line[0] == '\t') {
 			more := TrimOWS(line)

@@ -138,17 +138,22 @@ func (m *message) frame(method string, br *bufio.Reader) error {
 
 	length := int64(-1)
 	if cl := h["Content-Length"]; len(cl) > 0 {
+		// An obs-fold, unfolded into SP (RFC 9112 §5.2), can leave
+		// whitespace at the end of a value: it is OWS, not part of the
+		// value, and net/http trims it too.
+		first := TrimOWS(cl[0])
 		for _, v := range cl[1:] {
-			if v != cl[0] { // RFC 9110 §8.6: differing values
+			if TrimOWS(v) != first { // RFC 9110 §8.6: differing values
 				return malformed("Content-Length", strings.Join(cl, ", "))
 			}
 		}
 		if len(cl) > 1 {
+			cl[0] = first // net/http keeps one value, trimmed
 			h["Content-Length"] = cl[:1]
 		}
 		var ok bool
-		if length, ok = ParseContentLength(cl[0]); !ok {
-			return malformed("Content-Length", cl[0])
+		if length, ok = ParseContentLength(first); !ok {
+			return malformed("Content-Length", first)
 		}
 		if chunked {
 			// RFC 9112 §6.1: chunked wins, and the connection must not

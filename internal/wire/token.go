@@ -139,3 +139,78 @@ var hostByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// ValidHostPort reports whether s is uri-host [ ":" port ] (RFC 9110
+// §7.2, RFC 3986 §3.2.2): an IP literal in brackets, or a reg-name
+// (which covers IPv4) of unreserved bytes, sub-delims and valid
+// percent-escapes; then an optional port of digits, which needPort
+// requires, non-empty (CONNECT's authority form, RFC 9112 §3.2.3). It
+// is stricter than ValidHost, which takes what net/http takes (any
+// number of ':' and brackets anywhere).
+func ValidHostPort(s string, needPort bool) bool {
+	host, port := s, ""
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 2 {
+			return false
+		}
+		host = s[1:end]
+		for i := 0; i < len(host); i++ {
+			if c := host[i]; !regNameByte[c] && c != ':' && c != '%' { // '%': a zone (RFC 6874)
+				return false
+			}
+		}
+		rest := s[end+1:]
+		if rest != "" {
+			if rest[0] != ':' {
+				return false
+			}
+			port = rest[1:]
+		}
+	} else {
+		host, port, _ = strings.Cut(s, ":")
+		for i := 0; i < len(host); i++ {
+			c := host[i]
+			if c == '%' {
+				if i+2 >= len(host) || !IsHexDigit(host[i+1]) || !IsHexDigit(host[i+2]) {
+					return false
+				}
+				i += 2
+				continue
+			}
+			if !regNameByte[c] {
+				return false
+			}
+		}
+	}
+	if needPort && port == "" {
+		return false
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// regNameByte is RFC 3986's unreserved and sub-delims.
+var regNameByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "-._~!$&'()*+,;=" {
+		t[c] = true
+	}
+	return t
+}()
+
+// IsHexDigit reports whether c is a HEXDIG (either case).
+func IsHexDigit(c byte) bool {
+	_, ok := hexDigit(c)
+	return ok
+}

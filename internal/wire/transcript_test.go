@@ -52,6 +52,19 @@ func transcript(read readFunc, raw []byte, method string, limit int) []record {
 }
 
 func transcriptFrom(read readFunc, br *bufio.Reader, method string, limit int) []record {
+	return transcriptWith(read, br, method, limit, readAll)
+}
+
+// readAll reads a body to its end and closes it.
+func readAll(body io.ReadCloser) (string, error) {
+	b, err := io.ReadAll(body)
+	body.Close()
+	return string(b), err
+}
+
+// transcriptWith is transcriptFrom with consume reading (and closing) each
+// body: it returns what it read and whether reading or closing failed.
+func transcriptWith(read readFunc, br *bufio.Reader, method string, limit int, consume func(io.ReadCloser) (string, error)) []record {
 	var req *http.Request
 	if method != "" {
 		req = &http.Request{Method: method}
@@ -76,9 +89,8 @@ func transcriptFrom(read readFunc, br *bufio.Reader, method string, limit int) [
 			r.TrailerKeys = append(r.TrailerKeys, k)
 		}
 		slices.Sort(r.TrailerKeys)
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		r.Body, r.BodyErr, r.Trailer = string(body), err != nil, resp.Trailer
+		body, err := consume(resp.Body)
+		r.Body, r.BodyErr, r.Trailer = body, err != nil, resp.Trailer
 		out = append(out, r)
 		if r.BodyErr || r.Close || r.Code == http.StatusSwitchingProtocols {
 			break
