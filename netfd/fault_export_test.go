@@ -35,7 +35,7 @@ type Fault struct {
 	Odds  int           // strike one op in Odds (0 or 1: every op)
 	Run   int           // once struck, strike this many ops of the socket in a row (a storm)
 	After int           // strike no op of a socket before it made this many of Ops
-	Once  bool          // strike each socket at most once
+	Once  bool          // strike each socket at most once (one run)
 }
 
 // A FaultPlan is the faults of one port and how often they struck.
@@ -143,7 +143,7 @@ func (p *FaultPlan) decide(op faultOp, fd int) fault {
 			continue
 		}
 		s.run[i]--
-		s.done[i] = f.Once
+		s.done[i] = f.Once && s.run[i] == 0
 		p.struck++
 		if f.Errno != 0 {
 			return fault{errno: f.Errno}
@@ -199,6 +199,20 @@ func UringOverflows(b Backend) int64 {
 		return u.ring.overflows.Load()
 	}
 	return 0
+}
+
+// HoldUringCQ stops the io_uring driver of backend b from taking
+// completions out of its CQ (it holds the CQ lock that the reaper and the
+// submitters drain under) until release is called; overflowed reports
+// whether the kernel has had to put completions in its overflow list.
+func HoldUringCQ(b Backend) (overflowed func() bool, release func()) {
+	d, err := driverFor(b)
+	if err != nil {
+		panic(err)
+	}
+	u := d.(*uringDriver).ring
+	u.cqmu.Lock()
+	return u.r.CQOverflowPending, u.cqmu.Unlock
 }
 
 // LoopConnFd returns the descriptor of c, -1 once closed or detached.
