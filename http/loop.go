@@ -84,7 +84,7 @@ func (ls *loopServer) closeLoops() {
 // serveLoops serves nl on event loops until nl is closed.
 func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
 	ls := &loopServer{s: s, ctx: ctx}
-	cfg := netfd.LoopConfig{Backend: nl.Backend()}
+	cfg := netfd.LoopConfig{Backend: nl.Backend(), Loops: s.loopCount}
 	if s.Mode == ModeAuto {
 		cfg.HandOffAfter = handOffAfter
 	}

@@ -100,6 +100,10 @@ type Server struct {
 	// blockingRoutes are the routes whose handlers were seen to block:
 	// on a loop they run handed off from the start (loop.go).
 	blockingRoutes routeSet
+	// loopCount is the number of event loops per listener; 0 means
+	// netfd's default (one per P). Tests set it (export_test.go) to put
+	// every connection on one loop.
+	loopCount int
 }
 
 // ListenAndServe listens on s.Addr with s.Backend and serves.
