@@ -179,3 +179,52 @@ func TestMemoryBoundGarbage(t *testing.T) {
 		}
 	})
 }
+
+// TestMemoryBoundHalfOpen: what bench/cmd/membound holds 10,000 of, a few
+// hundred at a time. A connection that sends nothing and half-closes is
+// closed at once without a byte; one that sends half a request line and
+// half-closes gets 400; one that sends half a request line and holds is
+// closed, without a byte, once ReadHeaderTimeout passed: none is held for
+// ever, whatever it costs meanwhile.
+func TestMemoryBoundHalfOpen(t *testing.T) {
+	run(t, func(t *testing.T, b backend) {
+		n := 100
+		if raceEnabled || testing.Short() {
+			n = 20
+		}
+		addr := serve(t, b, &ringhttp.Server{ReadHeaderTimeout: 200 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Errorf("handler ran for %q", r.RequestURI)
+		})})
+		kinds := []struct {
+			name, send string
+			closeWrite bool
+			want       string
+		}{
+			{"silent-half-closed", "", true, ""},
+			{"half-line-half-closed", "GET /ha", true, "HTTP/1.1 400 Bad Request\r\n"},
+			{"half-line-held", "GET /ha", false, ""},
+		}
+		conns := make([]net.Conn, 0, n*len(kinds))
+		for i := range n * len(kinds) {
+			k := kinds[i%len(kinds)]
+			c := dial(t, addr)
+			if k.send != "" {
+				io.WriteString(c, k.send)
+			}
+			if k.closeWrite {
+				c.(*net.TCPConn).CloseWrite()
+			}
+			conns = append(conns, c)
+		}
+		for i, c := range conns {
+			k := kinds[i%len(kinds)]
+			got, err := io.ReadAll(c)
+			if err != nil && !isReset(err) {
+				t.Fatalf("%s: %q, %v; want the server to close", k.name, got, err)
+			}
+			if !strings.HasPrefix(string(got), k.want) || k.want == "" && len(got) > 0 {
+				t.Fatalf("%s: got %q, want %q", k.name, got, k.want)
+			}
+		}
+	})
+}
