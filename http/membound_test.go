@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -136,10 +137,14 @@ func TestMemoryBoundBigBody(t *testing.T) {
 	})
 }
 
+// garbageAnswer is how the server may refuse garbage.
+var garbageAnswer = regexp.MustCompile(`^HTTP/1\.1 (400|414|431|501) `)
+
 // TestMemoryBoundGarbage: a connection that sends random bytes forever,
-// with line breaks (a bad request line: 400) or without (a request line
-// over the header limit: 431), is answered and closed after at most the
-// header limit plus drainLimit bytes.
+// with line breaks (a bad request line) or without (a request line over
+// its bound), is answered with an error (400, or 414 or 501 for a line
+// too long, depending on where the bound is met) and closed after at most
+// the header limit plus drainLimit bytes.
 func TestMemoryBoundGarbage(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
 		addr := serveBounded(t, b, &ringhttp.Server{MaxHeaderBytes: 16 << 10, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -148,12 +153,11 @@ func TestMemoryBoundGarbage(t *testing.T) {
 		headerLimit := int64(16<<10 + 4096)
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, c := range []struct {
-			name   string
-			status string
-			noLF   bool
+			name string
+			noLF bool
 		}{
-			{"lines", "HTTP/1.1 400 Bad Request", false},
-			{"one-line", "HTTP/1.1 431 Request Header Fields Too Large", true},
+			{"lines", false},
+			{"one-line", true},
 		} {
 			garbage := func(p []byte) {
 				for i := range p {
@@ -172,8 +176,8 @@ func TestMemoryBoundGarbage(t *testing.T) {
 			}
 			// The answer may be lost to the reset that closing with
 			// unread input sends; when it arrived it is the right one.
-			if got != "" && !strings.HasPrefix(got, c.status) {
-				t.Errorf("%s: answered %.80q, want %s", c.name, got, c.status)
+			if got != "" && !garbageAnswer.MatchString(got) {
+				t.Errorf("%s: answered %.80q, want 400, 414, 431 or 501", c.name, got)
 			}
 			t.Logf("%s: %d bytes written before the close; answer %.40q", c.name, written, got)
 		}
