@@ -361,7 +361,7 @@ func confCheck(t *testing.T, addr string, c confCase) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := io.WriteString(conn, c.raw); err != nil {
 		t.Fatal(err)
 	}

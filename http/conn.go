@@ -54,6 +54,7 @@ type conn struct {
 	loopIn    []byte // what OnData is serving
 	left      bool   // it left the loop for the blocking mode
 	lingering bool   // half-closed on the loop, dropping input
+	lingered  int    // bytes dropped while lingering
 	done      bool   // closing or closed on the loop
 	partial   int    // bytes of an unfinished request header held by the loop
 	inHandler bool   // ServeHTTP is running (on the goroutine serving c)
@@ -249,7 +250,9 @@ func (c *conn) readRequest() (*response, error) {
 	if len(block) <= maxReusedBlock {
 		c.reuse.block = block
 	}
-	c.setState(http.StateActive)
+	if !c.setActive() {
+		return nil, net.ErrClosed // Shutdown closed it: the request is not served
+	}
 	now := time.Now()
 	if s.ReadTimeout > 0 {
 		c.rwc.SetReadDeadline(now.Add(s.ReadTimeout))
@@ -395,6 +398,32 @@ func (c *conn) setState(st http.ConnState) {
 	}
 	c.state = st
 	c.mu.Unlock()
+	c.stateChanged(st)
+}
+
+// setActive moves the connection to StateActive once a request header
+// was read, unless Shutdown closed it as idle meanwhile (closeIfIdle): the
+// check and the move are one step under c.mu, so a request is either
+// dropped unserved, or served while Shutdown waits for it. It reports
+// whether the request is to be served.
+func (c *conn) setActive() bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	if c.state == http.StateActive {
+		c.mu.Unlock()
+		return true
+	}
+	c.state = http.StateActive
+	c.mu.Unlock()
+	c.stateChanged(http.StateActive)
+	return true
+}
+
+// stateChanged tells the Server that the connection moved to st.
+func (c *conn) stateChanged(st http.ConnState) {
 	s := c.srv
 	switch st {
 	case http.StateHijacked, http.StateClosed:

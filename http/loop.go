@@ -84,7 +84,7 @@ func (ls *loopServer) closeLoops() {
 // serveLoops serves nl on event loops until nl is closed.
 func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
 	ls := &loopServer{s: s, ctx: ctx}
-	cfg := netfd.LoopConfig{Backend: nl.Backend()}
+	cfg := netfd.LoopConfig{Backend: nl.Backend(), Loops: s.loopCount}
 	if s.Mode == ModeAuto {
 		cfg.HandOffAfter = handOffAfter
 	}
@@ -168,8 +168,20 @@ func (ls *loopServer) OnClose(lc *netfd.LoopConn, err error) {
 // loop is served to its end in the blocking mode, here, and the
 // connection rejoins a loop once idle.
 func (c *conn) serveLoop(in []byte) int {
-	if c.done || c.lingering {
+	if c.done {
 		return len(in) // closing: nothing more is read
+	}
+	if c.lingering {
+		// Dropping what the client still sends, as lingerClose does in
+		// the blocking mode: up to maxPostHandlerReadBytes, then close,
+		// so a client that sends forever (a big unread body, garbage)
+		// is not read for the whole linger time.
+		c.lingered += len(in)
+		if c.lingered > maxPostHandlerReadBytes {
+			c.done = true
+			c.rwc.(*loopConn).lc.Close()
+		}
+		return len(in)
 	}
 	c.loopIn = in
 	c.partial = 0 // what was partial is in in now
@@ -360,7 +372,13 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 }
 
 // leaveLoop moves the connection to the blocking mode, from the handler.
+// When that fails the connection is gone (closed by the client, a
+// failure or Close while its handler ran): netfd calls no OnClose after a
+// Leave, so it is counted gone here, once.
 func (c *conn) leaveLoop() error {
+	if c.done {
+		return net.ErrClosed
+	}
 	lr := c.rwc.(*loopConn)
 	// What the reader holds still points into the loop's buffer.
 	if len(c.r.buf) > 0 {
@@ -371,6 +389,8 @@ func (c *conn) leaveLoop() error {
 	c.r.leave = nil
 	nc, err := lr.lc.Leave(len(c.loopIn))
 	if err != nil {
+		c.done = true
+		c.ls.connGone()
 		return err
 	}
 	lr.mu.Lock()
@@ -547,8 +567,11 @@ func (s *Server) trackLoops(loops *netfd.Loops) bool {
 	return true
 }
 
-// closeLoop closes loops, which Serve no longer needs, and forgets them.
+// closeLoop closes loops, which Serve and its connections no longer
+// need, then forgets them: Shutdown waits for that, so that no response
+// still queued on a loop is dropped by closing it early.
 func (s *Server) closeLoop(loops *netfd.Loops) {
+	loops.Close()
 	s.mu.Lock()
 	for i, g := range s.loops {
 		if g == loops {
@@ -562,15 +585,13 @@ func (s *Server) closeLoop(loops *netfd.Loops) {
 		s.sweepStop, s.sweepDone = nil, nil
 	}
 	s.mu.Unlock()
-	loops.Close()
 	if stop != nil {
 		close(stop)
 		<-done
 	}
 }
 
-// closeLoops closes every loop and stops the sweeper; after Close, or
-// once Shutdown has seen the last connection go.
+// closeLoops closes every loop and stops the sweeper, for Close.
 func (s *Server) closeLoops() {
 	s.mu.Lock()
 	loops := s.loops

@@ -100,6 +100,10 @@ type Server struct {
 	// blockingRoutes are the routes whose handlers were seen to block:
 	// on a loop they run handed off from the start (loop.go).
 	blockingRoutes routeSet
+	// loopCount is the number of event loops per listener; 0 means
+	// netfd's default (one per P). Tests set it (export_test.go) to put
+	// every connection on one loop.
+	loopCount int
 }
 
 // ListenAndServe listens on s.Addr with s.Backend and serves.
@@ -338,7 +342,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer timer.Stop()
 	for {
 		if s.closeIdleConns() {
-			s.closeLoops()
 			return err
 		}
 		select {
@@ -464,14 +467,16 @@ func (s *Server) untrack(c *conn) {
 }
 
 // closeIdleConns closes the idle connections and reports whether no
-// connection is left (closed ones leave when their goroutine ends).
+// connection is left (closed ones leave when their goroutine ends), nor
+// any event loop: a loop closes itself once the last of its connections
+// has sent what it queued and is closed (loopServer.connGone).
 func (s *Server) closeIdleConns() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		c.closeIfIdle()
 	}
-	return len(s.conns) == 0
+	return len(s.conns) == 0 && len(s.loops) == 0
 }
 
 func (s *Server) readHeaderTimeout() time.Duration {

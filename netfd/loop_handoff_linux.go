@@ -82,7 +82,13 @@ func (c *LoopConn) panicked(p *handlerPanic) error {
 // returned: held is the input it did not consume, later what it did with
 // c meanwhile.
 func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
-	if c.state == connDone { // closed meanwhile, or it left with Leave
+	if c.state == connDone {
+		// Closed while away (by a Close of the method's before the loop
+		// was handed off, or a failure): settle left OnClose to here. A
+		// connection that was detached gets none.
+		if c.detach == nil {
+			l.tellClose(c)
+		}
 		return
 	}
 	c.away = false

@@ -587,8 +587,17 @@ func (l *loop) settle(c *LoopConn) {
 		return
 	}
 	if !c.away { // else its goroutine learns it from Leave or comeBack
-		l.soon(func() { l.invoke(c, nil, nil, func() int { l.g.h.OnClose(c, c.err); return 0 }, nil) })
+		l.soon(func() { l.tellClose(c) })
 	}
+}
+
+// tellClose calls OnClose for c, once.
+func (l *loop) tellClose(c *LoopConn) {
+	if c.toldClose {
+		return
+	}
+	c.toldClose = true
+	l.invoke(c, nil, nil, func() int { l.g.h.OnClose(c, c.err); return 0 }, nil)
 }
 
 // remove takes c out of the loop's table and returns its buffers.
@@ -674,6 +683,7 @@ type LoopConn struct {
 	later     []func() // what the handed-off method did with c, for comeBack
 	left      bool     // its method called Leave (its goroutine's field)
 	leaving   bool     // detach is Leave's: call it directly (the loop's field)
+	toldClose bool     // OnClose was called (the loop's field)
 	gone      atomic.Pointer[func()]
 }
 

@@ -1,0 +1,60 @@
+//go:build linux
+
+package netfd_test
+
+import (
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ringnet/ringnet/internal/backendtest"
+	"github.com/ringnet/ringnet/netfd"
+)
+
+// TestLoopCloseThenHandOff: a handler closes its connection and then
+// blocks, so the loop is handed off and finishes the close while the
+// handler is away. OnClose still comes, once, when the handler returns
+// (an HTTP server counts its connections by it).
+func TestLoopCloseThenHandOff(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		release := make(chan struct{})
+		closed := make(chan struct{}, 2)
+		var closes atomic.Int32
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Millisecond}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				c.Write([]byte("bye"))
+				c.Close()
+				<-release // the loop sends "bye" and closes meanwhile: it was handed off
+				return len(in)
+			},
+			close: func(c *netfd.LoopConn, err error) {
+				if err != nil {
+					t.Errorf("OnClose: %v", err)
+				}
+				closes.Add(1)
+				closed <- struct{}{}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+		c := dialT(t, b, addr)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write([]byte("x"))
+		if got, err := io.ReadAll(c); err != nil || string(got) != "bye" {
+			t.Fatalf("read %q, %v; want bye and EOF", got, err)
+		}
+		close(release)
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no OnClose for a connection closed while its handler was away")
+		}
+		g.Close() // the loop is done: no OnClose can follow
+		if n := closes.Load(); n != 1 {
+			t.Fatalf("OnClose called %d times, want once", n)
+		}
+	})
+}
