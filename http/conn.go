@@ -56,6 +56,7 @@ type conn struct {
 	lingering bool   // half-closed on the loop, dropping input
 	done      bool   // closing or closed on the loop
 	partial   int    // bytes of an unfinished request header held by the loop
+	inHeader  bool   // the loop deadline is the header's: bytes that arrive do not move it
 	inHandler bool   // ServeHTTP is running (on the goroutine serving c)
 	// Deadlines (Unix ns, 0 none) the sweeper enforces on the loop.
 	loopDeadline, writeDeadline atomic.Int64

@@ -135,6 +135,7 @@ func (ls *loopServer) OnOpen(lc *netfd.LoopConn) {
 	if s.ConnState != nil {
 		s.ConnState(rwc, http.StateNew)
 	}
+	c.inHeader = true // its header deadline runs from now
 	c.setLoopDeadline(s.readHeaderTimeout())
 }
 
@@ -182,6 +183,9 @@ func (c *conn) serveLoop(in []byte) int {
 			c.r.noFill = !c.left
 			w, phase = c.readPhase()
 			c.r.noFill = false
+			if phase != phaseWait {
+				c.inHeader = false // the header is read (or refused)
+			}
 		case phaseServe:
 			phase = c.servePhase(w)
 		case phaseIdle:
@@ -199,9 +203,16 @@ func (c *conn) serveLoop(in []byte) int {
 			c.loopIn = nil
 			c.partial = len(c.r.buffered())
 			if c.partial > 0 {
-				c.setLoopDeadline(c.srv.readHeaderTimeout())
+				// ReadHeaderTimeout runs from the header's first byte
+				// (from accept for the first request), as in the
+				// goroutine engine: bytes that trickle in do not restart it.
+				if !c.inHeader {
+					c.inHeader = true
+					c.setLoopDeadline(c.srv.readHeaderTimeout())
+				}
 			} else {
 				c.r.buf, c.r.r, c.r.w = nil, 0, 0
+				c.writeDeadline.Store(0) // the response is written; the sweeper need not look
 				c.releaseIdle()
 				c.setState(http.StateIdle)
 				c.setLoopDeadline(c.srv.idleTimeout())
@@ -410,6 +421,7 @@ func (c *conn) rejoin(lc *netfd.LoopConn) {
 	lr.mu.Unlock()
 	c.left = false
 	c.partial = 0
+	c.inHeader = false
 	c.r.leave = c.leaveLoop
 	c.setLoopDeadline(c.srv.idleTimeout())
 }
@@ -612,13 +624,12 @@ func (s *Server) sweep(stop, done chan struct{}) {
 			if lc == nil {
 				continue // in the blocking mode its deadlines are the socket's
 			}
-			if d := c.loopDeadline.Load(); d != 0 && now > d {
-				lc.Do(func(lc *netfd.LoopConn) { lc.Abort() })
-				continue
-			}
-			if d := c.writeDeadline.Load(); d != 0 && now > d {
+			if c.late(now, 1) { // 1: as if bytes were queued
+				// Checked again on the loop: a request read meanwhile
+				// moves the deadlines, and the response it queued is
+				// not a late one.
 				lc.Do(func(lc *netfd.LoopConn) {
-					if lc.Queued() > 0 {
+					if c.late(time.Now().UnixNano(), lc.Queued()) {
 						lc.Abort()
 					}
 				})
@@ -626,6 +637,14 @@ func (s *Server) sweep(stop, done chan struct{}) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// late reports whether, at now, c's header, idle or linger deadline has
+// passed, or its write deadline with queued bytes not yet taken by the
+// kernel.
+func (c *conn) late(now int64, queued int) bool {
+	d, wd := c.loopDeadline.Load(), c.writeDeadline.Load()
+	return d != 0 && now > d || wd != 0 && now > wd && queued > 0
 }
 
 // sweepInterval is a quarter of the shortest timeout, within 5 ms..500 ms:
