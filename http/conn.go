@@ -53,6 +53,7 @@ type conn struct {
 	ls        *loopServer
 	loopIn    []byte // what OnData is serving
 	left      bool   // it left the loop for the blocking mode
+	leaveErr  error  // why it failed leaving (left, with no net.Conn)
 	lingering bool   // half-closed on the loop, dropping input
 	done      bool   // closing or closed on the loop
 	partial   int    // bytes of an unfinished request header held by the loop

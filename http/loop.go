@@ -373,6 +373,9 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 // leaveLoop moves the connection to the blocking mode, from the handler.
 func (c *conn) leaveLoop() error {
 	lr := c.rwc.(*loopConn)
+	if c.left {
+		return c.leaveErr // it failed leaving, below
+	}
 	// What the reader holds still points into the loop's buffer.
 	if len(c.r.buf) > 0 {
 		c.r.buf = append([]byte(nil), c.r.buf[c.r.r:c.r.w]...)
@@ -382,6 +385,11 @@ func (c *conn) leaveLoop() error {
 	c.r.leave = nil
 	nc, err := lr.lc.Leave(len(c.loopIn))
 	if err != nil {
+		// The connection failed before it could leave (the client
+		// reset it): the loop has closed it and calls no OnClose for
+		// it, so it ends as one in the blocking mode does, through
+		// teardown, with every read and write failing.
+		c.left, c.leaveErr = true, err
 		return err
 	}
 	lr.mu.Lock()
@@ -462,6 +470,9 @@ func (l *loopConn) Read(p []byte) (int, error) {
 	if nc := l.conn(); nc != nil {
 		return nc.Read(p)
 	}
+	if l.c.left {
+		return 0, l.c.leaveErr
+	}
 	if err := l.c.leaveLoop(); err != nil {
 		return 0, err
 	}
@@ -478,6 +489,9 @@ func (l *loopConn) Read(p []byte) (int, error) {
 func (l *loopConn) Write(p []byte) (int, error) {
 	if nc := l.conn(); nc != nil {
 		return nc.Write(p)
+	}
+	if l.c.left {
+		return 0, l.c.leaveErr
 	}
 	if l.lc.HandedOff() && l.c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered {
 		if err := l.c.leaveLoop(); err != nil {

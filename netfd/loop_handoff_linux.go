@@ -66,7 +66,10 @@ func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) i
 // returned: held is the input it did not consume, later what it did with
 // c meanwhile.
 func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
-	if c.state == connDone { // closed meanwhile, or it left with Leave
+	if c.state == connDone {
+		// It failed while away (the peer reset it): settle left OnClose
+		// to here. (One that left with Leave does not come back.)
+		l.invoke(c, nil, nil, func() int { l.g.h.OnClose(c, c.err); return 0 }, nil)
 		return
 	}
 	c.away = false
