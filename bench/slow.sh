@@ -134,10 +134,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			apid=$!
 			PIDS+=("$apid")
 			for ((i = 0; i < 300; i++)); do
-				grep -q '^ready' "$out" && break
+				grep -qs '^ready' "$out" && break
 				sleep 0.1
 			done
-			grep -q '^ready' "$out" || log "  $server $attack: attackers not all connected after 30 s"
+			grep -qs '^ready' "$out" || log "  $server $attack: attackers not all connected after 30 s"
 			sleep 1 # every attacker has sent a byte since connecting
 			read -r loaded loaded_err < <(wrkrun "$WORK/wrk-$server-$attack-$round-load.txt")
 			stopproc "$apid"
