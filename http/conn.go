@@ -53,10 +53,12 @@ type conn struct {
 	ls        *loopServer
 	loopIn    []byte // what OnData is serving
 	left      bool   // it left the loop for the blocking mode
+	leaveErr  error  // why it failed leaving (left, with no net.Conn)
 	lingering bool   // half-closed on the loop, dropping input
 	lingered  int    // bytes dropped while lingering
 	done      bool   // closing or closed on the loop
 	partial   int    // bytes of an unfinished request header held by the loop
+	inHeader  bool   // the loop deadline is the header's: bytes that arrive do not move it
 	inHandler bool   // ServeHTTP is running (on the goroutine serving c)
 	// Deadlines (Unix ns, 0 none) the sweeper enforces on the loop.
 	loopDeadline, writeDeadline atomic.Int64

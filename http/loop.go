@@ -135,6 +135,7 @@ func (ls *loopServer) OnOpen(lc *netfd.LoopConn) {
 	if s.ConnState != nil {
 		s.ConnState(rwc, http.StateNew)
 	}
+	c.inHeader = true // its header deadline runs from now
 	c.setLoopDeadline(s.readHeaderTimeout())
 }
 
@@ -194,6 +195,9 @@ func (c *conn) serveLoop(in []byte) int {
 			c.r.noFill = !c.left
 			w, phase = c.readPhase()
 			c.r.noFill = false
+			if phase != phaseWait {
+				c.inHeader = false // the header is read (or refused)
+			}
 		case phaseServe:
 			phase = c.servePhase(w)
 		case phaseIdle:
@@ -211,9 +215,16 @@ func (c *conn) serveLoop(in []byte) int {
 			c.loopIn = nil
 			c.partial = len(c.r.buffered())
 			if c.partial > 0 {
-				c.setLoopDeadline(c.srv.readHeaderTimeout())
+				// ReadHeaderTimeout runs from the header's first byte
+				// (from accept for the first request), as in the
+				// goroutine engine: bytes that trickle in do not restart it.
+				if !c.inHeader {
+					c.inHeader = true
+					c.setLoopDeadline(c.srv.readHeaderTimeout())
+				}
 			} else {
 				c.r.buf, c.r.r, c.r.w = nil, 0, 0
+				c.writeDeadline.Store(0) // the response is written; the sweeper need not look
 				c.releaseIdle()
 				c.setState(http.StateIdle)
 				c.setLoopDeadline(c.srv.idleTimeout())
@@ -372,14 +383,16 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 }
 
 // leaveLoop moves the connection to the blocking mode, from the handler.
-// When that fails the connection is gone (closed by the client, a
-// failure or Close while its handler ran): netfd calls no OnClose after a
-// Leave, so it is counted gone here, once.
+// A connection already gone (closed while its handler ran, and counted
+// by OnClose) does not leave.
 func (c *conn) leaveLoop() error {
 	if c.done {
 		return net.ErrClosed
 	}
 	lr := c.rwc.(*loopConn)
+	if c.left {
+		return c.leaveErr // it failed leaving, below
+	}
 	// What the reader holds still points into the loop's buffer.
 	if len(c.r.buf) > 0 {
 		c.r.buf = append([]byte(nil), c.r.buf[c.r.r:c.r.w]...)
@@ -389,8 +402,12 @@ func (c *conn) leaveLoop() error {
 	c.r.leave = nil
 	nc, err := lr.lc.Leave(len(c.loopIn))
 	if err != nil {
-		c.done = true
-		c.ls.connGone()
+		// The connection failed before it could leave (the client
+		// reset it): the loop has closed it and calls no OnClose for
+		// it, so it ends as one in the blocking mode does, through
+		// teardown (which counts it gone, once), with every read and
+		// write failing.
+		c.left, c.leaveErr = true, err
 		return err
 	}
 	lr.mu.Lock()
@@ -430,6 +447,7 @@ func (c *conn) rejoin(lc *netfd.LoopConn) {
 	lr.mu.Unlock()
 	c.left = false
 	c.partial = 0
+	c.inHeader = false
 	c.r.leave = c.leaveLoop
 	c.setLoopDeadline(c.srv.idleTimeout())
 }
@@ -470,6 +488,9 @@ func (l *loopConn) Read(p []byte) (int, error) {
 	if nc := l.conn(); nc != nil {
 		return nc.Read(p)
 	}
+	if l.c.left {
+		return 0, l.c.leaveErr
+	}
 	if err := l.c.leaveLoop(); err != nil {
 		return 0, err
 	}
@@ -486,6 +507,9 @@ func (l *loopConn) Read(p []byte) (int, error) {
 func (l *loopConn) Write(p []byte) (int, error) {
 	if nc := l.conn(); nc != nil {
 		return nc.Write(p)
+	}
+	if l.c.left {
+		return 0, l.c.leaveErr
 	}
 	if l.lc.HandedOff() && l.c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered {
 		if err := l.c.leaveLoop(); err != nil {
@@ -633,13 +657,12 @@ func (s *Server) sweep(stop, done chan struct{}) {
 			if lc == nil {
 				continue // in the blocking mode its deadlines are the socket's
 			}
-			if d := c.loopDeadline.Load(); d != 0 && now > d {
-				lc.Do(func(lc *netfd.LoopConn) { lc.Abort() })
-				continue
-			}
-			if d := c.writeDeadline.Load(); d != 0 && now > d {
+			if c.late(now, 1) { // 1: as if bytes were queued
+				// Checked again on the loop: a request read meanwhile
+				// moves the deadlines, and the response it queued is
+				// not a late one.
 				lc.Do(func(lc *netfd.LoopConn) {
-					if lc.Queued() > 0 {
+					if c.late(time.Now().UnixNano(), lc.Queued()) {
 						lc.Abort()
 					}
 				})
@@ -647,6 +670,14 @@ func (s *Server) sweep(stop, done chan struct{}) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// late reports whether, at now, c's header, idle or linger deadline has
+// passed, or its write deadline with queued bytes not yet taken by the
+// kernel.
+func (c *conn) late(now int64, queued int) bool {
+	d, wd := c.loopDeadline.Load(), c.writeDeadline.Load()
+	return d != 0 && now > d || wd != 0 && now > wd && queued > 0
 }
 
 // sweepInterval is a quarter of the shortest timeout, within 5 ms..500 ms:

@@ -2,7 +2,8 @@
 // net/http server: the baseline every other row is compared with. It also
 // answers GET /sleep/{ms} as cmd/server does (bench/blocking.sh): sleeps
 // {ms} milliseconds, at most 10000, then writes "slept {ms} ms\n"; an
-// {ms} that is not a whole number is 400.
+// {ms} that is not a whole number is 400. Like cmd/server, it echoes the
+// body of /echo and serves -dir under /static/ (bench/slow.sh).
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	dir := flag.String("dir", "", "directory served under /static/ (none if empty)")
 	flag.Parse()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+plaintext.Path, func(w http.ResponseWriter, r *http.Request) {
@@ -29,6 +31,10 @@ func main() {
 		io.WriteString(w, plaintext.Body)
 	})
 	mux.HandleFunc("GET /sleep/{ms}", sleep)
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
+	if *dir != "" {
+		mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServer(http.Dir(*dir))))
+	}
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }
 
