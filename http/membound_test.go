@@ -26,7 +26,7 @@ import (
 // (SO_RCVBUF on the listener, inherited by accepted sockets; SO_SNDBUF on
 // the client), so the count cannot depend on the machine's load. The RSS
 // figures of the same cases are measured by bench/cmd/membound
-// (docs/robustness-hfaults.md).
+// (docs/robustness.md).
 const (
 	boundRcvBuf = 64 << 10 // the server socket's receive buffer (the kernel doubles it)
 	boundSndBuf = 32 << 10 // the client's send buffer (doubled too)

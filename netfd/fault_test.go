@@ -24,7 +24,7 @@ import (
 	"github.com/ringnet/ringnet/netfd"
 )
 
-// Fault injection (docs/robustness-faults.md): the op layer's test hook
+// Fault injection (docs/robustness.md): the op layer's test hook
 // (netfd.InjectFaults) makes the syscalls and io_uring ops of a test's
 // sockets fail, stall or come up short, and every stream must still
 // arrive whole, checked with SHA-256 in both directions. std runs the
@@ -72,7 +72,7 @@ var streamFaults = []faultCase{
 
 // streamSize is how many bytes each direction carries per connection:
 // 2 MiB, 256 KiB under -race or -short, or RINGNET_FAULT_MIB MiB (the
-// long run of docs/robustness-faults.md).
+// long run of docs/robustness.md).
 func streamSize() int {
 	if mib, err := strconv.Atoi(os.Getenv("RINGNET_FAULT_MIB")); err == nil && mib > 0 {
 		return mib << 20

@@ -305,7 +305,7 @@ func cqeErr(name string, res int32) error {
 // Fault injection, for tests. faultsOn is nil unless a test installed a
 // faultFunc (fault_export_test.go); then every recv and send, in both of
 // its forms, asks it first what to do with the op. Off, it costs each op
-// one load and a branch (docs/robustness-faults.md has the benchmarks).
+// one load and a branch (docs/robustness.md has the benchmarks).
 var faultsOn atomic.Pointer[faultFunc]
 
 // A faultFunc decides what becomes of op on descriptor fd.

@@ -119,7 +119,7 @@ func (lc *ListenConfig) bindListen(s, fam int, sa unix.Sockaddr) error {
 // Linux makes an accepted socket as a copy of its listener, options
 // included: Accept then need not set them one by one, which took four
 // system calls per connection and half of the accept loop's time in a
-// connect-and-reset flood (bench/flood.sh; docs/robustness-accept.md).
+// connect-and-reset flood (bench/flood.sh; docs/robustness.md).
 // TestSockoptDefaults checks the accepted end.
 func tcpDefaults(s int, keepAlive time.Duration) {
 	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)

@@ -25,7 +25,7 @@ import (
 // (it drains and exits 0) and a new process on the same port. No client
 // sees an error; nginx's error log holds nothing but errors on upstream
 // connections that it retried (see bench/proxy.sh, which does the same
-// under wrk for 10 s, and docs/robustness-accept.md); the new process
+// under wrk for 10 s, and docs/robustness.md); the new process
 // serves.
 func TestProxyRestart(t *testing.T) {
 	bin := nginxBinary(t)
