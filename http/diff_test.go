@@ -294,22 +294,11 @@ func noErrorDate(s string) string { return errorDate.ReplaceAllString(s, "$1$2")
 // each backend, and compares the bytes that come back.
 func TestDifferential(t *testing.T) {
 	quiet := log.New(io.Discard, "", 0)
-	oracle := &http.Server{Handler: testHandler(), ErrorLog: quiet, MaxHeaderBytes: 4096}
-	oln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	odone := make(chan error, 1)
-	go func() { odone <- oracle.Serve(oln) }()
-	defer func() {
-		oracle.Close()
-		if err := <-odone; !errors.Is(err, http.ErrServerClosed) {
-			t.Error(err)
-		}
-	}()
+	oracle, stop := serveOracle(t, &http.Server{Handler: testHandler(), ErrorLog: quiet, MaxHeaderBytes: 4096})
+	defer stop()
 	want := make(map[string]string)
 	for _, c := range diffCases {
-		want[c.name] = normalize(exchange(t, oln.Addr().String(), c.req+sentinel, false))
+		want[c.name] = normalize(exchange(t, oracle, c.req+sentinel, false))
 	}
 	t.Run("backends", func(t *testing.T) {
 		run(t, func(t *testing.T, b backend) {
@@ -337,4 +326,24 @@ func TestDifferential(t *testing.T) {
 			}
 		})
 	})
+}
+
+// serveOracle serves s, net/http's server as the oracle of a differential
+// test, on a fresh loopback listener; it returns the address and a stop
+// that closes s and checks how Serve returned. (The oracle's answers are
+// taken before the parallel subtests start, so it need not outlive them.)
+func serveOracle(t *testing.T, s *http.Server) (addr string, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	return ln.Addr().String(), func() {
+		s.Close()
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Error(err)
+		}
+	}
 }

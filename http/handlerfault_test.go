@@ -100,22 +100,11 @@ func faultRequest(fault string, block bool) string {
 // is served meanwhile and after, and each panic is logged once with its
 // stack, except http.ErrAbortHandler.
 func TestHandlerPanic(t *testing.T) {
-	oracle := &http.Server{Handler: faultHandler(nil, nil), ErrorLog: log.New(io.Discard, "", 0)}
-	oln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	odone := make(chan error, 1)
-	go func() { odone <- oracle.Serve(oln) }()
-	defer func() {
-		oracle.Close()
-		if err := <-odone; !errors.Is(err, http.ErrServerClosed) {
-			t.Error(err)
-		}
-	}()
+	oracle, stop := serveOracle(t, &http.Server{Handler: faultHandler(nil, nil), ErrorLog: log.New(io.Discard, "", 0)})
+	defer stop()
 	want := make(map[string]string)
 	for _, f := range handlerFaults {
-		want[f] = normalize(exchange(t, oln.Addr().String(), faultRequest(f, false), false))
+		want[f] = normalize(exchange(t, oracle, faultRequest(f, false), false))
 	}
 	if want["panic"] != "" || !strings.HasPrefix(want["flush-panic"], "HTTP/1.1 200 OK\r\n") {
 		t.Fatalf("net/http's answers are not what this test assumes: %q", want)
