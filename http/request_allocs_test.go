@@ -74,7 +74,14 @@ func TestRequestAllocs(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			b.Available(t)
 			addr := serve(t, b, &ringhttp.Server{Handler: h})
+			// A loaded machine only adds allocations: a handler that
+			// looks slow has its loop handed off (a goroutine), and three
+			// in a row make the route run handed off from the start. So
+			// the least of three measurements is the engine's figure.
 			same, varying := measure(t, addr, false), measure(t, addr, true)
+			for range 2 {
+				same, varying = min(same, measure(t, addr, false)), min(varying, measure(t, addr, true))
+			}
 			t.Logf("%s: %v allocs per request (same), %v (varying)", b.Name, same, varying)
 			if same > maxSame || varying > maxVarying {
 				t.Errorf("%s: %v (same), %v (varying) allocs per request, want at most %d, %d", b.Name, same, varying, maxSame, maxVarying)
