@@ -58,3 +58,52 @@ func TestLoopCloseThenHandOff(t *testing.T) {
 		}
 	})
 }
+
+// TestLoopEOFHandOff: OnEOF loses the loop (the watchdog or HandOff) and
+// closes its connection, before or after the hand-off. The receive ended
+// with the EOF; the connection must still close and OnClose come, and
+// Loops.Close return. The io_uring loop once kept the ended receive marked
+// armed when the goroutine that took the EOF lost the loop, so the close
+// cancelled a receive that no longer existed and waited for it forever
+// (cmd/server under slowloris: Shutdown timed out, Close hung).
+func TestLoopEOFHandOff(t *testing.T) {
+	for _, closeFirst := range []bool{false, true} {
+		name := "HandOffThenClose"
+		if closeFirst {
+			name = "CloseThenHandOff"
+		}
+		t.Run(name, func(t *testing.T) {
+			backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+				closed := make(chan error, 1)
+				g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Hour}, &funcs{
+					eof: func(c *netfd.LoopConn) {
+						if closeFirst {
+							c.Close()
+						}
+						if !c.HandOff() {
+							t.Error("OnEOF: HandOff returned false")
+						}
+						if !closeFirst {
+							c.Close() // takes effect when OnEOF returns
+						}
+					},
+					close: func(c *netfd.LoopConn, err error) { closed <- err },
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				addr := serveOn(t, g)
+				c := dialT(t, b, addr)
+				c.Close()
+				select {
+				case err := <-closed:
+					if err != nil {
+						t.Errorf("OnClose: %v", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("no OnClose for a connection closed in an OnEOF that lost the loop")
+				}
+			})
+		})
+	}
+}

@@ -160,7 +160,7 @@ func (u *uringLoop) stopRecv(c *LoopConn) {
 
 func (u *uringLoop) resumeRecv(c *LoopConn) {
 	c.recvOff = false
-	if !c.recvArmed {
+	if !c.recvArmed && !c.eof {
 		u.armRecv(c)
 	} // else the cancel's final CQE re-arms it
 }
@@ -268,6 +268,14 @@ func (u *uringLoop) complete(ud uint64, res int32, flags uint32) {
 
 func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 	n, bid, more, err := recvMultishotOp.result(res, flags)
+	if !more {
+		// The recv has ended: record it before the handler runs. A
+		// handler that loses the loop (hand-off) unwinds this goroutine
+		// out of recvDone, and the loop would go on believing the recv
+		// armed: a Close would then cancel a recv that no longer exists
+		// and wait forever for its final completion.
+		c.recvArmed, c.recvCancel = false, false
+	}
 	switch {
 	case err == nil && n > 0:
 		u.l.deliver(c, u.buf(bid)[:n], func() {
@@ -290,7 +298,6 @@ func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 	if more {
 		return
 	}
-	c.recvArmed, c.recvCancel = false, false
 	if c.state == connOpen && !c.recvOff && !c.eof {
 		u.rearm = append(u.rearm, c)
 	}
