@@ -81,12 +81,16 @@ func (e *epollLoop) wait(block bool) error {
 			c.hup = true
 			e.l.peerGone(c)
 		}
-		if ev.Readable() && !c.away {
-			e.read(c)
-		}
+		// Writable first: a handler that read delivers to may lose the
+		// loop (the hand-off), and the goroutine that ran this pass then
+		// never comes back to this event: an EPOLLOUT edge left for after
+		// the read would be lost, and the output with it.
 		if ev.Writable() && c.sendBusy && c.sysfd >= 0 {
 			c.sendBusy = false
 			e.send(c)
+		}
+		if ev.Readable() && !c.away {
+			e.read(c)
 		}
 	}
 	for e.redoPos < len(e.redo) {
