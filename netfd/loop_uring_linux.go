@@ -50,10 +50,11 @@ type uringLoopConfig struct {
 	lock    bool // LockOSThread the loop goroutine (no hand-off then)
 }
 
-// uringLoopDefaults: an unlocked loop goroutine with COOP_TASKRUN, so
-// that any goroutine can take the loop over (the hand-off); a ring with
-// SINGLE_ISSUER|DEFER_TASKRUN and a registered ring fd belongs to one
-// thread. docs/design.md compares the two.
+// uringLoopDefaults: an unlocked loop goroutine, on a ring without
+// SINGLE_ISSUER|DEFER_TASKRUN (which tie a ring to one thread), so that
+// any goroutine can take the loop over (the hand-off); COOP_TASKRUN spares
+// the submitting threads an interrupt per completion. docs/design.md
+// compares the two.
 var uringLoopDefaults = uringLoopConfig{
 	flags: ring.SetupCoopTaskrun | ring.SetupCQSize | ring.SetupSubmitAll,
 	sq:    1024, cq: 16384,
