@@ -39,7 +39,7 @@ while getopts "r:d:s:h" opt; do
 	esac
 done
 for s in $SERVERS; do
-	[[ $s == nethttp || $s =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]] ||
+	[[ $s == nethttp ]] || is_ringnet "$s" ||
 		{ echo "blocking.sh: unknown server $s (known: nethttp, ringnet-BACKEND[-MODE]: $ALL_SERVERS)" >&2; exit 2; }
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "blocking.sh: ROUNDS and DURATION must be positive integers" >&2; exit 2; }

@@ -53,7 +53,7 @@ while getopts "r:d:s:h" opt; do
 	esac
 done
 for s in $SERVERS; do
-	[[ $s == nethttp || $s =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]] ||
+	[[ $s == nethttp ]] || is_ringnet "$s" ||
 		die "unknown server $s (known: $ALL_SERVERS)"
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $RATE =~ ^[1-9][0-9]*$ ]] ||

@@ -68,6 +68,10 @@ server_cmd() {
 	esac
 }
 
+# is_ringnet NAME: whether NAME is ringnet-BACKEND[-MODE], a server
+# server_cmd knows.
+is_ringnet() { [[ $1 =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]]; }
+
 # wait_accept NAME PID PORT [SETTLE]: waits up to 10 s until server NAME,
 # process PID logging to $WORK/NAME.log, accepts on 127.0.0.1:PORT; dies
 # if it exits first. With SETTLE, waits SETTLE seconds more and checks it

@@ -140,7 +140,7 @@ while getopts "r:d:s:h" opt; do
 	esac
 done
 for s in $SERVERS; do
-	[[ $s =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]] || die "unknown server $s (known: $ALL_SERVERS)"
+	is_ringnet "$s" || die "unknown server $s (known: $ALL_SERVERS)"
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $DURATION -ge 2 ]] ||
 	die "ROUNDS must be a positive integer, DURATION at least 2"
