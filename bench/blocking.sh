@@ -12,6 +12,7 @@
 #
 # Progress goes to stderr, the markdown tables to stdout.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 ALL_SERVERS="ringnet-epoll ringnet-uring ringnet-epoll-goroutine ringnet-uring-goroutine nethttp"
 ROUNDS=${ROUNDS:-3}
@@ -38,48 +39,20 @@ while getopts "r:d:s:h" opt; do
 	esac
 done
 for s in $SERVERS; do
-	[[ $s == nethttp || $s =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]] ||
+	[[ $s == nethttp ]] || is_ringnet "$s" ||
 		{ echo "blocking.sh: unknown server $s (known: nethttp, ringnet-BACKEND[-MODE]: $ALL_SERVERS)" >&2; exit 2; }
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "blocking.sh: ROUNDS and DURATION must be positive integers" >&2; exit 2; }
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "blocking.sh: $*"; exit 1; }
-
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-
 # --- tools -----------------------------------------------------------------
 
-missing=()
-for tool in go wrk taskset flock timeout; do
-	command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-	log "blocking.sh: missing: ${missing[*]}"
-	log "  Debian/Ubuntu: apt-get update && apt-get install -y wrk util-linux coreutils   (Go from go.dev/dl)"
-	exit 1
-fi
+need_tools "Debian/Ubuntu: apt-get update && apt-get install -y wrk util-linux coreutils   (Go from go.dev/dl)" go wrk taskset flock timeout
 CLK_TCK=$(getconf CLK_TCK)
-
-# Two benchmarks at once would share the cores and measure each other
-# (the lock is the one bench/run.sh takes).
-exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
-flock -n 9 || die "another benchmark holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
+bench_lock
 
 # --- build -----------------------------------------------------------------
 
-WORK=$(mktemp -d /tmp/ringnet-blocking.XXXXXX)
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir blocking
 
 log "building into $WORK"
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
@@ -101,53 +74,12 @@ SERVER_PID=
 start() {
 	PORT=$((PORT + 1))
 	ADDR=127.0.0.1:$PORT
-	local cmd rest
-	case $1 in
-	ringnet-*-*) # ringnet-BACKEND-MODE
-		rest=${1#ringnet-}
-		cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${rest%%-*}" -mode "${rest#*-}") ;;
-	ringnet-*) cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${1#ringnet-}") ;;
-	*) cmd=("$WORK/$1" -addr "$ADDR") ;;
-	esac
-	"${cmd[@]}" >>"$WORK/$1.log" 2>&1 &
+	server_cmd "$1"
+	"${CMD[@]}" -addr "$ADDR" >>"$WORK/$1.log" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-			sleep 0.2 # a server that lost the port to another process exits now
-			kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start (port $PORT taken?); see $WORK/$1.log"
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start; see $WORK/$1.log (KEEP=1 keeps it)"
-		sleep 0.1
-	done
-	die "$1 did not accept on $ADDR within 10 s"
+	wait_accept "$1" "$SERVER_PID" "$PORT" 0.2
 }
-
-stop() {
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 20; i++)); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-}
-
-# status PATH: the status code the running server answers GET PATH with.
-status() {
-	local line
-	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-	printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" >&3
-	read -r -t 5 line <&3 || true
-	exec 3<&-
-	line=${line#* }
-	printf '%s\n' "${line%% *}"
-}
-
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$SERVER_PID/stat"; }
 
 # record SERVER METRIC VALUE, for this round.
 record() { printf '%s\t%s\t%s\t%s\n' "$round" "$1" "$2" "$3" >>"$WORK/results.tsv"; }
@@ -185,7 +117,7 @@ wrk_wait() {
 check() {
 	local path code
 	for path; do
-		code=$(status "$path")
+		code=$(http_status "$PORT" "$path")
 		[[ $code == 200 ]] || die "$server answers GET $path with ${code:-nothing}"
 	done
 }
@@ -197,13 +129,13 @@ bench() {
 	start "$server"
 	check "/sleep/$SLEEP_MS"
 	out=$WORK/wrk-$server-sleep-r$round.txt
-	t0=$(cpu_ticks)
+	t0=$(cpu_ticks "$SERVER_PID")
 	wrk_start "$out" "$SLEEP_CONNS" "/sleep/$SLEEP_MS"
 	if wrk_wait "$server" sleep "$out"; then
-		t1=$(cpu_ticks)
+		t1=$(cpu_ticks "$SERVER_PID")
 		record "$server" cpu_sleep "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$REQS" 'BEGIN { print t * 1e6 / hz / n }')"
 	fi
-	stop
+	stop_proc "$SERVER_PID"
 
 	start "$server"
 	check /plaintext "/sleep/$MIXED_MS"
@@ -219,7 +151,7 @@ bench() {
 	wrk_wait "$server" mixed "$plain" || true
 	WRK_PID=$slow_pid
 	wrk_wait "$server" slow "$slow" || true
-	stop
+	stop_proc "$SERVER_PID"
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)

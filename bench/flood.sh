@@ -16,6 +16,7 @@
 #
 # Progress goes to stderr, the markdown table to stdout.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 ALL_SERVERS="ringnet-epoll ringnet-uring ringnet-epoll-goroutine ringnet-uring-goroutine ringnet-std nethttp"
 ROUNDS=${ROUNDS:-3}
@@ -24,31 +25,19 @@ RATE=${RATE:-10000}
 SERVERS=${SERVERS:-$ALL_SERVERS}
 PORT=18900
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "flood.sh: $*"; exit 1; }
-
 # --inner SERVER WORK: one run, inside the namespace.
 if [[ ${1:-} == --inner ]]; then
 	server=$2 WORK=$3
 	ip link set lo up
 	addr=127.0.0.1:$PORT
-	case $server in
-	ringnet-*-*) rest=${server#ringnet-}; cmd=("$WORK/ringnet" -backend "${rest%%-*}" -mode "${rest#*-}") ;;
-	ringnet-*) cmd=("$WORK/ringnet" -backend "${server#ringnet-}") ;;
-	*) cmd=("$WORK/$server") ;;
-	esac
-	"${cmd[@]}" -addr "$addr" >>"$WORK/$server.log" 2>&1 &
+	server_cmd "$server"
+	"${CMD[@]}" -addr "$addr" >>"$WORK/$server.log" 2>&1 &
 	pid=$!
 	trap 'kill -KILL $pid 2>/dev/null || true' EXIT
-	for ((i = 0; i < 100; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || die "$server exited at start; see $WORK/$server.log"
-		sleep 0.1
-	done
-	cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
-	t0=$(cpu)
+	wait_accept "$server" "$pid" "$PORT"
+	t0=$(cpu_ticks "$pid")
 	out=$(timeout $((DURATION + 60)) nice -n "${FLOOD_NICE:-10}" "$WORK/flood" -addr "$addr" -rate "$RATE" -d "${DURATION}s")
-	echo "$out cpu_s=$(awk -v a="$t0" -v b="$(cpu)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
+	echo "$out cpu_s=$(awk -v a="$t0" -v b="$(cpu_ticks "$pid")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
 	kill -TERM "$pid"
 	wait "$pid" || true
 	exit 0
@@ -64,24 +53,16 @@ while getopts "r:d:s:h" opt; do
 	esac
 done
 for s in $SERVERS; do
-	[[ $s == nethttp || $s =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]] ||
+	[[ $s == nethttp ]] || is_ringnet "$s" ||
 		die "unknown server $s (known: $ALL_SERVERS)"
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $RATE =~ ^[1-9][0-9]*$ ]] ||
 	die "ROUNDS, DURATION and RATE must be positive integers"
-for tool in go unshare ip timeout flock; do
-	command -v "$tool" >/dev/null || die "missing $tool (Debian: apt-get install -y iproute2 util-linux coreutils)"
-done
+need_tools "Debian: apt-get install -y iproute2 util-linux coreutils" go unshare ip timeout flock
 [[ $(id -u) == 0 ]] || die "needs root, for a network namespace of its own (unshare -n)"
 
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
-flock -n 9 || die "another benchmark holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
-
-WORK=$(mktemp -d /tmp/ringnet-flood.XXXXXX)
-cleanup() { if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi; }
-trap cleanup EXIT
+bench_lock
+work_dir flood
 log "building into $WORK"
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
 go -C "$BENCH" build -o "$WORK/flood" ./cmd/flood

@@ -24,6 +24,7 @@
 # Progress goes to stderr, the markdown table to stdout. Exit status 1 if
 # a run saw an error.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 ALL_SERVERS="ringnet-epoll ringnet-uring ringnet-epoll-goroutine ringnet-uring-goroutine ringnet-std"
 ROUNDS=${ROUNDS:-1}
@@ -33,9 +34,6 @@ SERVERS=${SERVERS:-$ALL_SERVERS}
 MIGRATE=${MIGRATE:-1}
 BACKEND_PORT=18801
 PROXY_PORT=18800
-
-log() { printf '%s\n' "$*" >&2; }
-die() { log "proxy.sh: $*"; exit 1; }
 
 # --inner SERVER WORK: one run, inside the namespace. Prints one line of
 # key=value.
@@ -142,22 +140,15 @@ while getopts "r:d:s:h" opt; do
 	esac
 done
 for s in $SERVERS; do
-	[[ $s =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]] || die "unknown server $s (known: $ALL_SERVERS)"
+	is_ringnet "$s" || die "unknown server $s (known: $ALL_SERVERS)"
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $DURATION =~ ^[1-9][0-9]*$ && $DURATION -ge 2 ]] ||
 	die "ROUNDS must be a positive integer, DURATION at least 2"
-for tool in go unshare ip wrk flock /usr/sbin/nginx; do
-	command -v "$tool" >/dev/null || die "missing $tool (Debian: apt-get install -y nginx wrk iproute2 util-linux)"
-done
+need_tools "Debian: apt-get install -y nginx wrk iproute2 util-linux" go unshare ip wrk flock /usr/sbin/nginx
 [[ $(id -u) == 0 ]] || die "needs root, for a network namespace of its own (unshare -n)"
 
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
-flock -n 9 || die "another benchmark holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
-WORK=$(mktemp -d /tmp/ringnet-proxy.XXXXXX)
-cleanup() { if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi; }
-trap cleanup EXIT
+bench_lock
+work_dir proxy
 log "building into $WORK"
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
 

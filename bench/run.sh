@@ -11,6 +11,7 @@
 #
 # Progress goes to stderr, the markdown table to stdout.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 ALL_SERVERS="ringnet-uring ringnet-epoll ringnet-uring-goroutine ringnet-epoll-goroutine ringnet-std nethttp fasthttp gnet nbio gain"
 ROUNDS=${ROUNDS:-3}
@@ -30,23 +31,9 @@ while getopts "r:d:n:s:h" opt; do
 	esac
 done
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: $*"; exit 1; }
-
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-
 # --- tools -----------------------------------------------------------------
 
-missing=()
-for tool in go wrk taskset flock; do
-	command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-	log "run.sh: missing: ${missing[*]}"
-	log "  Debian/Ubuntu: apt-get update && apt-get install -y wrk util-linux   (taskset is in util-linux; Go from go.dev/dl)"
-	exit 1
-fi
+need_tools "Debian/Ubuntu: apt-get update && apt-get install -y wrk util-linux   (taskset is in util-linux; Go from go.dev/dl)" go wrk taskset flock
 PERF=1
 if ! command -v perf >/dev/null; then
 	PERF=0
@@ -57,24 +44,11 @@ elif ! perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
 fi
 ulimit -n 20000 2>/dev/null || log "run.sh: could not raise ulimit -n to 20000 (now $(ulimit -n)); lower IDLE_CONNS if the idle test fails"
 CLK_TCK=$(getconf CLK_TCK)
-
-# Two runs at once would share the cores and measure each other.
-exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
-flock -n 9 || die "another run.sh holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
+bench_lock
 
 # --- build -----------------------------------------------------------------
 
-WORK=$(mktemp -d /tmp/ringnet-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir bench
 
 log "building into $WORK"
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
@@ -115,53 +89,12 @@ SERVER_PID=
 start() {
 	PORT=$((PORT + 1))
 	ADDR=127.0.0.1:$PORT
-	local cmd rest
-	case $1 in
-	ringnet-*-*) # ringnet-BACKEND-MODE
-		rest=${1#ringnet-}
-		cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${rest%%-*}" -mode "${rest#*-}") ;;
-	ringnet-*) cmd=("$WORK/ringnet" -addr "$ADDR" -backend "${1#ringnet-}") ;;
-	*) cmd=("$WORK/$1" -addr "$ADDR") ;;
-	esac
-	"${cmd[@]}" >>"$WORK/$1.log" 2>&1 &
+	server_cmd "$1"
+	"${CMD[@]}" -addr "$ADDR" >>"$WORK/$1.log" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-			sleep 0.2 # a server that lost the port to another process exits now
-			kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start (port $PORT taken?); see $WORK/$1.log"
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start; see $WORK/$1.log (KEEP=1 keeps it)"
-		sleep 0.1
-	done
-	die "$1 did not accept on $ADDR within 10 s"
+	wait_accept "$1" "$SERVER_PID" "$PORT" 0.2
 }
-
-stop() {
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 20; i++)); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-}
-
-# status PATH: the status code the running server answers GET PATH with.
-status() {
-	local line
-	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-	printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" >&3
-	read -r -t 5 line <&3 || true
-	exec 3<&-
-	line=${line#* }
-	printf '%s\n' "${line%% *}"
-}
-
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$SERVER_PID/stat"; }
 
 # record SERVER METRIC VALUE
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$WORK/results.tsv"; }
@@ -179,10 +112,10 @@ load() {
 		sleep 0.2 # let perf attach before the load starts
 	fi
 	local t0 t1
-	t0=$(cpu_ticks)
+	t0=$(cpu_ticks "$SERVER_PID")
 	timeout $((DURATION + 30)) taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 8s --latency \
 		"${HEADERS[@]}" "$@" "http://$ADDR$URLPATH" >"$out" 2>&1 || log "  wrk failed for $server $name: $(tail -n 2 "$out")"
-	t1=$(cpu_ticks)
+	t1=$(cpu_ticks "$SERVER_PID")
 	if [[ -n $perf_pid ]]; then
 		kill -INT "$perf_pid" 2>/dev/null || true
 		wait "$perf_pid" 2>/dev/null || true
@@ -213,11 +146,11 @@ bench() {
 	start "$server"
 	URLPATH=/plaintext
 	local code
-	code=$(status /plaintext)
+	code=$(http_status "$PORT" /plaintext)
 	if [[ $code != 200 ]]; then
 		[[ $server == ringnet-* ]] || die "$server answers GET /plaintext with $code"
 		URLPATH=/
-		code=$(status /)
+		code=$(http_status "$PORT" /)
 		[[ $code == 200 ]] || die "$server answers GET / with $code"
 	fi
 	record "$server" path "$URLPATH"
@@ -234,12 +167,12 @@ bench() {
 	else
 		log "  $server idle test failed: $(tail -n 1 "$WORK/idleconns.log")"
 	fi
-	stop
+	stop_proc "$SERVER_PID"
 	start "$server"
 	load "$server" c64 64
 	load "$server" c256 256
 	load "$server" p16 256 -s "$WORK/pipeline.lua"
-	stop
+	stop_proc "$SERVER_PID"
 }
 
 log "servers: $SERVERS; $ROUNDS round(s), ${DURATION}s per wrk run, $IDLE_CONNS idle conns; perf: $([[ $PERF == 1 ]] && echo yes || echo no)"

@@ -12,6 +12,7 @@
 #
 # Progress goes to stderr, the markdown table to stdout.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-3}
@@ -33,32 +34,10 @@ while getopts "r:d:s:a:h" opt; do
 	esac
 done
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "slow.sh: $*"; exit 1; }
-for tool in go wrk taskset flock; do
-	command -v "$tool" >/dev/null || die "missing $tool (apt-get install -y wrk util-linux)"
-done
+need_tools "Debian/Ubuntu: apt-get install -y wrk util-linux" go wrk taskset flock
 ulimit -n 20000 2>/dev/null || true
-
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
-if ! flock -n 9; then
-	log "waiting for ${TMPDIR:-/tmp}/ringnet-bench.lock (another bench script runs)"
-	flock -w 1800 9 || die "another bench script holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
-fi
-
-WORK=$(mktemp -d /tmp/ringnet-slow.XXXXXX)
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_lock wait
+work_dir slow
 
 log "building into $WORK"
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
@@ -74,37 +53,11 @@ SERVER_PID=
 start() {
 	PORT=$((PORT + 1))
 	ADDR=127.0.0.1:$PORT
-	local cmd rest
-	case $1 in
-	ringnet-*-*)
-		rest=${1#ringnet-}
-		cmd=("$WORK/ringnet" -backend "${rest%%-*}" -mode "${rest#*-}") ;;
-	ringnet-*) cmd=("$WORK/ringnet" -backend "${1#ringnet-}") ;;
-	*) cmd=("$WORK/$1") ;;
-	esac
-	"${cmd[@]}" -addr "$ADDR" -dir "$WORK/static" >>"$WORK/$1.log" 2>&1 &
+	server_cmd "$1"
+	"${CMD[@]}" -addr "$ADDR" -dir "$WORK/static" >>"$WORK/$1.log" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start; see $WORK/$1.log (KEEP=1 keeps it)"
-		sleep 0.1
-	done
-	die "$1 did not accept on $ADDR within 10 s"
-}
-
-stopproc() {
-	kill -TERM "$1" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
+	wait_accept "$1" "$SERVER_PID" "$PORT"
 }
 
 # wrkrun OUT: the normal client, bounded; prints requests/s and errors.
@@ -140,8 +93,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			grep -qs '^ready' "$out" || log "  $server $attack: attackers not all connected after 30 s"
 			sleep 1 # every attacker has sent a byte since connecting
 			read -r loaded loaded_err < <(wrkrun "$WORK/wrk-$server-$attack-$round-load.txt")
-			stopproc "$apid"
-			stopproc "$SERVER_PID"
+			stop_proc "$apid" 50
+			stop_proc "$SERVER_PID" 50
 			summary=$(grep '^slowattack' "$out" || echo "no summary")
 			ratio=$(awk -v a="$loaded" -v b="$base" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$attack" "$base" "$loaded" "$((base_err + loaded_err))" "$ratio" >>"$RESULTS"

@@ -12,6 +12,7 @@
 #
 # Progress goes to stderr, the markdown table to stdout.
 set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
 
 ALL_SERVERS="gnet ringnet-epoll-loop ringnet-uring-loop ringnet-epoll-goroutine ringnet-uring-goroutine std"
 ROUNDS=${ROUNDS:-3}
@@ -37,23 +38,9 @@ for s in $SERVERS; do
 	[[ " $ALL_SERVERS " == *" $s "* ]] || { echo "run.sh: unknown server $s (known: $ALL_SERVERS)" >&2; exit 2; }
 done
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: $*"; exit 1; }
-
-ECHO=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BENCH=$(cd "$ECHO/.." && pwd)
-
 # --- tools -----------------------------------------------------------------
 
-missing=()
-for tool in go taskset flock timeout; do
-	command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-	log "run.sh: missing: ${missing[*]}"
-	log "  Debian/Ubuntu: apt-get update && apt-get install -y util-linux coreutils   (Go from go.dev/dl)"
-	exit 1
-fi
+need_tools "Debian/Ubuntu: apt-get update && apt-get install -y util-linux coreutils   (Go from go.dev/dl)" go taskset flock timeout
 # PERF: 0 none, 1 over the whole load run, 2 over the timed window only
 # (perf stat --control, driven by the load generator).
 PERF=2
@@ -74,25 +61,11 @@ fi
 [[ $PERF != 0 ]] || BREAKDOWN=0
 ulimit -n 20000 2>/dev/null || log "run.sh: could not raise ulimit -n to 20000 (now $(ulimit -n)); lower IDLE_CONNS if the idle test fails"
 CLK_TCK=$(getconf CLK_TCK)
-
-# Two benchmarks at once would share the cores and measure each other
-# (the lock is the one bench/run.sh takes).
-exec 9>"${TMPDIR:-/tmp}/ringnet-bench.lock"
-flock -n 9 || die "another benchmark holds ${TMPDIR:-/tmp}/ringnet-bench.lock"
+bench_lock
 
 # --- build -----------------------------------------------------------------
 
-WORK=$(mktemp -d /tmp/ringnet-echo.XXXXXX)
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir echo
 
 # When echo/server does not build (netfd broken in the work tree), its
 # rows (every ringnet row and std) are skipped with a note and gnet runs
@@ -144,28 +117,7 @@ start() {
 	GOMAXPROCS=2 "${cmd[@]}" -addr "$ADDR" >>"$WORK/$1.log" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-			sleep 0.2 # a server that lost the port to another process exits now
-			kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start (port $PORT taken?); see $WORK/$1.log"
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || die "$1 exited at start: $(tail -n 1 "$WORK/$1.log")"
-		sleep 0.1
-	done
-	die "$1 did not accept on $ADDR within 10 s"
-}
-
-stop() {
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 20; i++)); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
+	wait_accept "$1" "$SERVER_PID" "$PORT" 0.2
 }
 
 status_field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
@@ -273,11 +225,11 @@ bench() {
 	local server=$1
 	start "$server"
 	idle "$server"
-	stop
+	stop_proc "$SERVER_PID"
 	start "$server"
 	load "$server" c$CONNS -mode conns -conns "$CONNS"
 	load "$server" pp -mode pingpong
-	stop
+	stop_proc "$SERVER_PID"
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)

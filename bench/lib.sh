@@ -1,0 +1,120 @@
+# lib.sh: the shell pieces the bench scripts share, sourced by each
+# (bench/*.sh, bench/echo/run.sh) after `set -euo pipefail`.
+# shellcheck shell=bash
+
+# BENCH is this directory, ROOT the repository; SCRIPT names the script in
+# its messages.
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH/.." && pwd)
+SCRIPT=${0##*/}
+
+# log MSG: progress, to stderr (stdout is the script's table).
+log() { printf '%s\n' "$*" >&2; }
+
+# die MSG: the script's name and MSG to stderr, exit status 1.
+die() { log "$SCRIPT: $*"; exit 1; }
+
+# need_tools HINT TOOL...: exits 1 naming every TOOL not on PATH, with
+# HINT (how to install them) on the next line.
+need_tools() {
+	local hint=$1 tool missing=()
+	shift
+	for tool; do
+		command -v "$tool" >/dev/null || missing+=("$tool")
+	done
+	((${#missing[@]} == 0)) && return 0
+	log "$SCRIPT: missing: ${missing[*]}"
+	log "  $hint"
+	exit 1
+}
+
+# bench_lock [wait]: takes the lock every bench script takes (fd 9), as
+# two benchmarks at once would share the cores and measure each other.
+# Fails at once if another holds it, or with "wait" waits up to 30 min.
+bench_lock() {
+	local lock=${TMPDIR:-/tmp}/ringnet-bench.lock
+	exec 9>"$lock"
+	flock -n 9 && return 0
+	[[ ${1:-} == wait ]] || die "another benchmark holds $lock"
+	log "waiting for $lock (another bench script runs)"
+	flock -w 1800 9 || die "another benchmark holds $lock"
+}
+
+# work_dir NAME: makes WORK, /tmp/ringnet-NAME.XXXXXX, removed at exit
+# (unless KEEP=1) after every pid in PIDS is killed.
+work_dir() {
+	WORK=$(mktemp -d "/tmp/ringnet-$1.XXXXXX")
+	PIDS=()
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	if [[ ${KEEP:-0} == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+
+# server_cmd NAME: CMD, the command line of server NAME without its
+# address: ringnet-BACKEND[-MODE] is $WORK/ringnet -backend BACKEND
+# [-mode MODE], anything else $WORK/NAME.
+server_cmd() {
+	local rest=${1#ringnet-}
+	case $1 in
+	ringnet-*-*) CMD=("$WORK/ringnet" -backend "${rest%%-*}" -mode "${rest#*-}") ;;
+	ringnet-*) CMD=("$WORK/ringnet" -backend "$rest") ;;
+	*) CMD=("$WORK/$1") ;;
+	esac
+}
+
+# is_ringnet NAME: whether NAME is ringnet-BACKEND[-MODE], a server
+# server_cmd knows.
+is_ringnet() { [[ $1 =~ ^ringnet-(epoll|uring|std)(-(auto|inline|goroutine))?$ ]]; }
+
+# wait_accept NAME PID PORT [SETTLE]: waits up to 10 s until server NAME,
+# process PID logging to $WORK/NAME.log, accepts on 127.0.0.1:PORT; dies
+# if it exits first. With SETTLE, waits SETTLE seconds more and checks it
+# still runs (a server that lost the port to another process exits then).
+wait_accept() {
+	local name=$1 pid=$2 port=$3 settle=${4:-} i
+	for ((i = 0; i < 100; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			[[ -z $settle ]] && return 0
+			sleep "$settle"
+			kill -0 "$pid" 2>/dev/null || die "$name exited at start (port $port taken?); see $WORK/$name.log"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || die "$name exited at start: $(tail -n 1 "$WORK/$name.log"); see $WORK/$name.log (KEEP=1 keeps it)"
+		sleep 0.1
+	done
+	die "$name did not accept on 127.0.0.1:$port within 10 s"
+}
+
+# stop_proc PID [TENTHS]: SIGTERM, up to TENTHS (20) × 0.1 s to exit,
+# then SIGKILL; reaps it.
+stop_proc() {
+	local i
+	kill -TERM "$1" 2>/dev/null || true
+	for ((i = 0; i < ${2:-20}; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+# http_status PORT PATH: the status code the server on 127.0.0.1:PORT
+# answers GET PATH with.
+http_status() {
+	local line
+	exec 3<>"/dev/tcp/127.0.0.1/$1"
+	printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&3
+	read -r -t 5 line <&3 || true
+	exec 3<&-
+	line=${line#* }
+	printf '%s\n' "${line%% *}"
+}
