@@ -75,8 +75,17 @@ func TestLoopEOFHandOff(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			backendtest.RunNetfd(t, func(t *testing.T, b backend) {
 				closed := make(chan error, 1)
+				opened := make(chan *netfd.LoopConn, 2)
+				var returned atomic.Bool // the closed connection's OnEOF returned
+				var bystander atomic.Pointer[netfd.LoopConn] // kept open on the same loop
 				g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Hour}, &funcs{
+					open: func(c *netfd.LoopConn) { opened <- c },
 					eof: func(c *netfd.LoopConn) {
+						if c == bystander.Load() { // the test is over
+							c.Close()
+							return
+						}
+						defer returned.Store(true)
 						if closeFirst {
 							c.Close()
 						}
@@ -86,13 +95,33 @@ func TestLoopEOFHandOff(t *testing.T) {
 						if !closeFirst {
 							c.Close() // takes effect when OnEOF returns
 						}
+						// Wait for a pass of the new loop goroutine: it must
+						// not call OnClose while this method still runs.
+						pass := make(chan struct{})
+						bystander.Load().Do(func(*netfd.LoopConn) { close(pass) })
+						select {
+						case <-pass:
+						case <-time.After(10 * time.Second):
+							t.Error("the loop made no pass after the hand-off")
+						}
 					},
-					close: func(c *netfd.LoopConn, err error) { closed <- err },
+					close: func(c *netfd.LoopConn, err error) {
+						if c == bystander.Load() {
+							return
+						}
+						if !returned.Load() {
+							t.Error("OnClose ran while OnEOF, which lost the loop, was still running")
+						}
+						closed <- err
+					},
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
 				addr := serveOn(t, g)
+				keep := dialT(t, b, addr)
+				defer keep.Close()
+				bystander.Store(<-opened)
 				c := dialT(t, b, addr)
 				c.Close()
 				select {

@@ -86,6 +86,7 @@ func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
 		// Closed while away (by a Close of the method's before the loop
 		// was handed off, or a failure): settle left OnClose to here. A
 		// connection that was detached gets none.
+		c.away = false
 		if c.detach == nil {
 			l.tellClose(c)
 		}

@@ -591,9 +591,11 @@ func (l *loop) settle(c *LoopConn) {
 	}
 }
 
-// tellClose calls OnClose for c, once.
+// tellClose calls OnClose for c, once. Not while c's method is away: a
+// method that closed c and then lost the loop (the hand-off) still runs,
+// and comeBack tells it when the method has returned.
 func (l *loop) tellClose(c *LoopConn) {
-	if c.toldClose {
+	if c.toldClose || c.away {
 		return
 	}
 	c.toldClose = true
