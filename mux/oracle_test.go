@@ -50,7 +50,7 @@ func recorder(pattern string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b strings.Builder
 		for _, n := range names {
-			fmt.Fprintf(&b, "%s=%q ", n, r.PathValue(n))
+			fmt.Fprintf(&b, "%s=%q ", n, pathValue(r, n))
 		}
 		w.Header().Set("X-Served", pattern)
 		w.Header().Set("X-Values", b.String())
@@ -118,12 +118,32 @@ func newPair(t testing.TB, patterns []string) pair {
 	return p
 }
 
+// noValues is what pathValue reports when net/http's Request.PathValue
+// panics: ServeMux (Go 1.26) can serve an uncleaned CONNECT path such as
+// "//" with a pattern like "/{A}/" and set the pattern without its
+// matches (found by FuzzMatch). Such a request has no oracle.
+const noValues = "<net/http: PathValue panicked>"
+
+// pathValue is r.PathValue(name), or noValues where it panics.
+func pathValue(r *http.Request, name string) (v string) {
+	defer func() {
+		if recover() != nil {
+			v = noValues
+		}
+	}()
+	return r.PathValue(name)
+}
+
 // check sends one request to both and reports a difference.
 func (p pair) check(t testing.TB, method, host, target string) bool {
 	t.Helper()
 	std, err := serve(p.std, method, host, target)
 	if err != nil {
 		return true // not a request a server would accept
+	}
+	if strings.Contains(std.Values, noValues) {
+		serve(p.ours, method, host, target) // no oracle: it must not panic
+		return true
 	}
 	got, _ := serve(p.ours, method, host, target)
 	if want := expected(std, method); got != want {
