@@ -76,7 +76,7 @@ func TestLoopEOFHandOff(t *testing.T) {
 			backendtest.RunNetfd(t, func(t *testing.T, b backend) {
 				closed := make(chan error, 1)
 				opened := make(chan *netfd.LoopConn, 2)
-				var returned atomic.Bool // the closed connection's OnEOF returned
+				var returned atomic.Bool                     // the closed connection's OnEOF returned
 				var bystander atomic.Pointer[netfd.LoopConn] // kept open on the same loop
 				g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Hour}, &funcs{
 					open: func(c *netfd.LoopConn) { opened <- c },
