@@ -13,17 +13,16 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/ringnet/ringnet/bench/internal/procstat"
 )
 
 func main() {
@@ -129,32 +128,9 @@ func open(addr, path string, deadline time.Time) (net.Conn, error) {
 
 // procStatus returns VmRSS in KiB and the thread count of process pid.
 func procStatus(pid int) (rssKiB, threads int, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	v, err := procstat.Fields(pid, "VmRSS", "Threads")
 	if err != nil {
 		return 0, 0, err
 	}
-	rssKiB, threads = -1, -1
-	for _, line := range strings.Split(string(data), "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(val)
-		if len(fields) == 0 {
-			continue
-		}
-		switch key {
-		case "VmRSS":
-			rssKiB, err = strconv.Atoi(fields[0])
-		case "Threads":
-			threads, err = strconv.Atoi(fields[0])
-		}
-		if err != nil {
-			return 0, 0, err
-		}
-	}
-	if rssKiB < 0 || threads < 0 {
-		return 0, 0, errors.New("no VmRSS or Threads in /proc/" + strconv.Itoa(pid) + "/status")
-	}
-	return rssKiB, threads, nil
+	return v[0], v[1], nil
 }

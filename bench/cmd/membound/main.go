@@ -39,6 +39,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ringnet/ringnet/bench/internal/procstat"
 	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/netfd"
 )
@@ -344,29 +345,9 @@ func runServer(name string) error {
 
 // procStatus returns VmRSS and VmHWM (peak RSS) in KiB of process pid.
 func procStatus(pid int) (rss, hwm int, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	v, err := procstat.Fields(pid, "VmRSS", "VmHWM")
 	if err != nil {
 		return 0, 0, err
 	}
-	rss, hwm = -1, -1
-	for _, line := range strings.Split(string(data), "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		fields := strings.Fields(val)
-		if !ok || len(fields) == 0 {
-			continue
-		}
-		switch key {
-		case "VmRSS":
-			rss, err = strconv.Atoi(fields[0])
-		case "VmHWM":
-			hwm, err = strconv.Atoi(fields[0])
-		}
-		if err != nil {
-			return 0, 0, err
-		}
-	}
-	if rss < 0 || hwm < 0 {
-		return 0, 0, errors.New("no VmRSS or VmHWM in /proc/" + strconv.Itoa(pid) + "/status")
-	}
-	return rss, hwm, nil
+	return v[0], v[1], nil
 }

@@ -33,13 +33,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/ringnet/ringnet/bench/internal/procstat"
 	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/netfd"
 )
@@ -286,17 +286,11 @@ func serveChild(server, how, file string) error {
 	return s.Serve(ln)
 }
 
-// rssKiB is this process's VmRSS.
+// rssKiB is this process's VmRSS, or -1.
 func rssKiB() int {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(v)
-			if len(f) > 0 {
-				n, _ := strconv.Atoi(f[0])
-				return n
-			}
-		}
+	v, err := procstat.Fields(0, "VmRSS")
+	if err != nil {
+		return -1
 	}
-	return -1
+	return v[0]
 }
