@@ -164,7 +164,10 @@ func TestEMFILEChild(t *testing.T) {
 		ErrorLog: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		ConnState: func(_ net.Conn, st http.ConnState) {
 			if st == http.StateClosed {
-				closed <- struct{}{}
+				select { // never blocks: ConnState runs on the loop (inline mode has no hand-off)
+				case closed <- struct{}{}:
+				default:
+				}
 			}
 		},
 	}

@@ -42,8 +42,11 @@ func serve(t *testing.T, b backend, s *ringhttp.Server) string {
 
 // setMode makes s serve in b's mode.
 func setMode(b backend, s *ringhttp.Server) {
-	if b.Goroutine {
+	switch {
+	case b.Goroutine:
 		s.Mode = ringhttp.ModeGoroutine
+	case b.Inline:
+		s.Mode = ringhttp.ModeInline
 	}
 }
 

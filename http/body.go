@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/ringnet/ringnet/internal/wire"
@@ -17,21 +19,44 @@ import (
 const maxPostHandlerReadBytes = 256 << 10
 
 // body is a request body as the handler reads it: Content-Length bytes or
-// a chunked stream, taken from the connection's reader. It is used by the
-// handler goroutine, then by the connection once the handler returned.
+// a chunked stream, taken from the connection's reader.
+//
+// As in net/http, the body may be read on a goroutine other than the
+// handler's, while the handler writes the response (a ReverseProxy's
+// Transport reads it while forwarding a 1xx), and read on after the
+// handler returned: mu serializes Read, Close and the server's own
+// settling of the body, and the automatic 100 Continue is written under
+// contMu, which the response's writes take first (disableContinue).
 type body struct {
-	c       *conn
+	c *conn
+
+	mu      sync.Mutex          // guards the fields below, and every use of c.r while a handler runs
 	left    int64               // Content-Length bytes not read yet
 	chunked *wire.ChunkedReader // nil for a Content-Length body
 	eof     bool                // the whole body was read
 	closed  bool
-	err     error // sticky read error
+	err     error  // sticky read error
+	watch   *watch // told when the body is read to its end
+
 	// wantContinue: the client sent "Expect: 100-continue" and the
-	// interim response goes out on the first Read.
-	wantContinue bool
-	// expectContinue: the request carried "Expect: 100-continue".
+	// interim response goes out on the first Read, unless the response
+	// was begun first. It changes only under contMu.
+	wantContinue atomic.Bool
+	contMu       sync.Mutex
+	// expectContinue: the request carried "Expect: 100-continue" (set
+	// before the handler runs).
 	expectContinue bool
-	watch          *watch // told when the body is read to its end
+}
+
+// disableContinue keeps a Read from sending the automatic 100 Continue,
+// waiting for one being written: the response's side calls it before it
+// writes anything (net/http's disableWriteContinue).
+func (b *body) disableContinue() {
+	if b != nil && b.wantContinue.Load() {
+		b.contMu.Lock()
+		b.wantContinue.Store(false)
+		b.contMu.Unlock()
+	}
 }
 
 // malformed reports whether reading the body failed on its syntax (a
@@ -51,12 +76,15 @@ func (b *body) malformed() bool {
 }
 
 func (b *body) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
 	return b.read(p)
 }
 
+// read is Read with b.mu held.
 func (b *body) read(p []byte) (int, error) {
 	if b.eof {
 		return 0, io.EOF
@@ -64,9 +92,15 @@ func (b *body) read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	if b.wantContinue {
-		b.wantContinue = false
-		if err := b.c.writeContinue(); err != nil {
+	if b.wantContinue.Load() {
+		b.contMu.Lock()
+		var err error
+		if b.wantContinue.Load() {
+			err = b.c.writeContinue()
+			b.wantContinue.Store(false)
+		}
+		b.contMu.Unlock()
+		if err != nil {
 			b.err = err
 			return 0, err
 		}
@@ -102,23 +136,38 @@ func (b *body) read(p []byte) (int, error) {
 // Close stops the handler's reads. Like net/http it discards what is left
 // if that is small, so the connection can carry the next request.
 func (b *body) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.closed {
 		return nil
 	}
 	b.closed = true
-	if !b.wantContinue {
+	if !b.wantContinue.Load() {
 		b.discard()
 	}
 	return nil
 }
 
+// stop ends the body once the handler returned on a connection that
+// closes after the response: nothing is discarded. It waits for a Read
+// still running on a goroutine the handler left behind.
+func (b *body) stop() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+}
+
 // discard reads and drops the rest of the body, up to
-// maxPostHandlerReadBytes, and reports whether all of it was read.
+// maxPostHandlerReadBytes, and reports whether all of it was read. b.mu
+// is held.
 func (b *body) discard() bool {
 	if b.eof {
 		return true
 	}
-	if b.wantContinue || b.err != nil {
+	if b.wantContinue.Load() || b.err != nil {
 		return false
 	}
 	if b.chunked == nil && b.left > maxPostHandlerReadBytes {

@@ -189,6 +189,8 @@ func (w *response) settleBody() (tooBig bool) {
 	if b == nil || w.closeAfter || w.fullDuplex {
 		return false
 	}
+	b.mu.Lock() // a Read on another goroutine finishes first, as in net/http
+	defer b.mu.Unlock()
 	if b.expectContinue && !b.eof {
 		w.closeAfter = true // the client may still be waiting for a 100
 		return false

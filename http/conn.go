@@ -43,23 +43,36 @@ type conn struct {
 	tlsState     *tls.ConnectionState
 	lastMethod   string // of the previous request
 
-	mu      sync.Mutex // guards state and closing, also read by Shutdown
+	mu      sync.Mutex // guards state, closing and inFlight, also read by Shutdown and Close
 	state   http.ConnState
 	closing bool // Shutdown closed rwc while the conn was idle
+	// inFlight is the request context of the handler running, for Close
+	// to cancel.
+	inFlight *reqContext
+	// killed: Close closed the connection. On a loop the close takes
+	// effect through the loop, maybe only once the handler returned
+	// (ModeInline): meanwhile nothing more is written.
+	killed atomic.Bool
 
 	// On an event loop (loop.go); the fields belong to whoever serves
 	// the connection, the loop or, after it left, its goroutine.
-	loops     *netfd.Loops // nil in the goroutine engine
-	ls        *loopServer
-	loopIn    []byte // what OnData is serving
-	left      bool   // it left the loop for the blocking mode
-	leaveErr  error  // why it failed leaving (left, with no net.Conn)
-	lingering bool   // half-closed on the loop, dropping input
-	lingered  int    // bytes dropped while lingering
-	done      bool   // closing or closed on the loop
-	partial   int    // bytes of an unfinished request header held by the loop
-	inHeader  bool   // the loop deadline is the header's: bytes that arrive do not move it
-	inHandler bool   // ServeHTTP is running (on the goroutine serving c)
+	loops  *netfd.Loops // nil in the goroutine engine
+	ls     *loopServer
+	loopIn []byte // what OnData is serving
+	// lcMu serializes, while a handler runs, what its side does with the
+	// LoopConn (Write, Flush, Leave, Checkpoint) and the move to the
+	// blocking mode (left, leaveErr): the body's reader, a 1xx and a
+	// Flush may be on different goroutines, as net/http allows.
+	lcMu       sync.Mutex
+	left       bool  // it left the loop for the blocking mode
+	leaveErr   error // why it failed leaving (left, with no net.Conn)
+	bodyReader bool  // a handler runs whose body may be read: r is the body's
+	lingering  bool  // half-closed on the loop, dropping input
+	lingered   int   // bytes dropped while lingering
+	done       bool  // closing or closed on the loop
+	partial    int   // bytes of an unfinished request header held by the loop
+	inHeader   bool  // the loop deadline is the header's: bytes that arrive do not move it
+	inHandler  bool  // ServeHTTP is running (on the goroutine serving c)
 	// Deadlines (Unix ns, 0 none) the sweeper enforces on the loop.
 	loopDeadline, writeDeadline atomic.Int64
 }
@@ -293,7 +306,8 @@ func (c *conn) readRequest() (*response, error) {
 			return w, errExpectation
 		}
 		if req.ProtoAtLeast(1, 1) && w.body != nil {
-			w.body.wantContinue, w.body.expectContinue = true, true
+			w.body.wantContinue.Store(true)
+			w.body.expectContinue = true
 		}
 	}
 	return w, nil
@@ -304,13 +318,18 @@ func (c *conn) readRequest() (*response, error) {
 func (c *conn) serveRequest(w *response) (reusable bool) {
 	wt := &w.watch
 	*wt = watch{c: c, ctx: &w.ctx, bodyDone: w.body == nil}
+	if w.body == nil {
+		wt.ahead = len(c.r.buffered()) > 0 || c.r.err != nil
+	}
 	w.ctx.init(c.ctx, wt)
 	defer w.ctx.cancel(context.Canceled) // done when ServeHTTP returns
-	c.watch = wt
-	defer func() { c.watch = nil }() // after stop: an idle conn must not keep the response alive
+	c.setWatch(wt)
+	defer c.setWatch(nil) // after stop: an idle conn must not keep the response alive
 	defer wt.stop()
 	if w.body != nil {
 		w.body.watch = wt
+		c.bodyReader = true
+		defer func() { c.bodyReader = false }()
 	}
 	// The Request stays where it is, in w: WithContext's copy is made on
 	// the stack and copied back, with the context set.
@@ -321,14 +340,21 @@ func (c *conn) serveRequest(w *response) (reusable bool) {
 	}
 	mark, writes := len(c.out.b), c.writes // where this response starts
 	if !c.runHandler(w, req) {
+		w.body.stop()
 		return false // what was committed still goes out, as in net/http
 	}
 	if c.hijacked() {
 		return false
 	}
 	w.finish()
-	if w.body != nil && !w.closeAfter {
-		w.body.Close()
+	if w.body != nil {
+		// Once a Read the handler left running on another goroutine
+		// returned, as net/http's finishRequest waits for it.
+		if w.closeAfter {
+			w.body.stop()
+		} else {
+			w.body.Close()
+		}
 	}
 	if w.body.malformed() && c.writes == writes {
 		// The body broke the chunked syntax, and nothing of the handler's
@@ -388,6 +414,33 @@ func (c *conn) teardown() {
 	c.setState(http.StateClosed)
 	if c.ls != nil && c.left {
 		c.ls.connGone() // on the loop, OnClose counts it
+	}
+}
+
+// setWatch records the watch of the request being served (nil once it
+// was served).
+func (c *conn) setWatch(wt *watch) {
+	c.watch = wt
+	c.mu.Lock()
+	if wt != nil {
+		c.inFlight = wt.ctx
+	} else {
+		c.inFlight = nil
+	}
+	c.mu.Unlock()
+}
+
+// cancelInFlight cancels the context of the request being served, for
+// Close: as in net/http, where closing the connection ends the read that
+// watches it, a handler waiting on its context returns. On a loop whose
+// handler holds it (ModeInline) nothing else would tell it.
+func (c *conn) cancelInFlight() {
+	c.killed.Store(true)
+	c.mu.Lock()
+	ctx := c.inFlight
+	c.mu.Unlock()
+	if ctx != nil {
+		ctx.gone()
 	}
 }
 

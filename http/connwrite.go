@@ -72,11 +72,23 @@ func (c *conn) flush() error {
 	return err
 }
 
+// flushNow is flush for what must not wait for the end of a loop's pass
+// (a 1xx, a handler's Flush): on a loop it is handed to the kernel at once.
+func (c *conn) flushNow() error {
+	if err := c.flush(); err != nil {
+		return err
+	}
+	if lr, ok := c.rwc.(*loopConn); ok {
+		return lr.sendNow()
+	}
+	return nil
+}
+
 // writeContinue sends the interim "100 Continue" a client that sent
 // Expect: 100-continue waits for before sending the body.
 func (c *conn) writeContinue() error {
 	c.out.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-	return c.flush()
+	return c.flushNow()
 }
 
 // hijack gives the connection to the handler, with the bytes read ahead.
@@ -93,10 +105,8 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	rwc := c.rwc
 	if lr, ok := rwc.(*loopConn); ok {
 		// The handler takes the connection itself: off the loop first.
-		if !c.left {
-			if err := c.leaveLoop(); err != nil {
-				return nil, nil, err
-			}
+		if err := c.leaveLoop(); err != nil {
+			return nil, nil, err
 		}
 		rwc = lr.conn()
 		defer c.ls.connGone()

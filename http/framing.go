@@ -82,11 +82,13 @@ func framingLookalike(h http.Header) bool {
 }
 
 // checkCodings accepts the Transfer-Encoding fields te, read as one list
-// (RFC 9110 §5.3), when they name chunked alone. When chunked is not the
-// final coding, or comes twice, or the list has an empty element, the
-// body length cannot be determined: 400 (RFC 9112 §6.3). Codings applied
-// before a final chunked are ones this server does not implement: 501
-// (RFC 9112 §6.1).
+// (RFC 9110 §5.3), when they name chunked alone. When chunked comes
+// before the end or twice, or the list has an empty element or one that
+// is not a token, the body length cannot be determined: 400 (RFC 9112
+// §6.3). A list of codings otherwise well formed that names any other
+// (gzip, identity, an unknown one), before a final chunked or without
+// one, is one this server does not implement: 501 (RFC 9112 §6.1), as
+// net/http answers; the connection closes either way.
 func checkCodings(te []string) error {
 	if len(te) == 1 && wire.EqualFoldASCII(te[0], "chunked") {
 		return nil
@@ -100,7 +102,7 @@ func checkCodings(te []string) error {
 			final := i == len(te)-1 && !more
 			switch chunked := wire.EqualFoldASCII(c, "chunked"); {
 			case chunked && final:
-			case chunked || final || c == "":
+			case chunked || !wire.IsToken(c):
 				return errBadRequest
 			default:
 				unsupported = true

@@ -39,8 +39,20 @@ const (
 	// connection.
 	ModeAuto Mode = iota
 	// ModeInline runs handlers inline on the loops with no hand-off: for
-	// handlers that never block (a blocking one stalls its loop's other
-	// connections). It saves the watchdog's wake-ups.
+	// handlers that never block. It saves the watchdog's wake-ups. What
+	// it gives up:
+	//
+	//   - A handler that blocks (sleeps, waits on a lock, a channel or a
+	//     database) stalls its loop's other connections until it returns.
+	//   - While a handler holds its loop, the loop cannot see the client
+	//     go: the request context is canceled (and CloseNotify told) only
+	//     when the handler calls Done, Err or CloseNotify after the client
+	//     went (each asks the socket, at most once a millisecond), or by
+	//     Server.Close. A handler must not wait on Done alone.
+	//
+	// Everything else is as in ModeAuto: Flush writes at once, and a body
+	// read that must wait for the client, a Hijack or a response too big
+	// for the loop's queue moves that one connection off the loop.
 	ModeInline
 	// ModeGoroutine serves every connection on its own goroutine, as
 	// net/http does.
@@ -274,20 +286,20 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 		h.ServeHTTP(w, req)
 		return
 	}
-	lc := lr.lc
-	lc.Checkpoint() // the watchdog counts this request's handler from here
+	lr.checkpoint() // the watchdog counts this request's handler from here
 	rs := &c.srv.blockingRoutes
 	var r *routeStat
 	if rs.n.Load() > 0 {
 		if v, ok := rs.m.Load(routeKey(h, req)); ok {
 			r = v.(*routeStat)
 			if r.blocking.Load() {
-				lc.HandOff()
+				lr.handOff()
 			}
 		}
 	}
 	h.ServeHTTP(w, req)
-	slow := lc.Checkpoint() >= blockingAfter || lc.HandedOff()
+	ran, handedOff := lr.checkpoint()
+	slow := ran >= blockingAfter || handedOff
 	if r == nil && slow {
 		r = rs.stat(routeKey(h, req))
 	}
@@ -382,24 +394,38 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 	c.loopDeadline.Store(time.Now().Add(d).UnixNano())
 }
 
-// leaveLoop moves the connection to the blocking mode, from the handler.
-// A connection already gone (closed while its handler ran, and counted
-// by OnClose) does not leave.
+// leaveLoop moves the connection to the blocking mode, from the
+// handler's side: its body's reader (connReader.leave), a write that
+// cannot wait for the loop, or Hijack. These may run on different
+// goroutines at once (net/http lets a handler read the body on one while
+// another writes a 1xx or flushes), so the move is made under c.lcMu, once;
+// the callers that come after it find the connection left. A connection
+// already gone (closed while its handler ran, and counted by OnClose)
+// does not leave.
 func (c *conn) leaveLoop() error {
+	c.lcMu.Lock()
+	defer c.lcMu.Unlock()
+	return c.leaveLoopLocked()
+}
+
+func (c *conn) leaveLoopLocked() error {
+	if c.left {
+		return c.leaveErr // nil, or why it failed leaving, below
+	}
 	if c.done {
 		return net.ErrClosed
 	}
 	lr := c.rwc.(*loopConn)
-	if c.left {
-		return c.leaveErr // it failed leaving, below
-	}
-	// What the reader holds still points into the loop's buffer.
-	if len(c.r.buf) > 0 {
+	// What the reader holds may still point into the loop's buffer, which
+	// Leave leaves to this goroutine: a body's reader goes on with it. A
+	// request without a body has no reader now, and its buffered bytes
+	// (a pipelined request) are copied, so that a long download does not
+	// keep the loop's buffer.
+	if !c.bodyReader && len(c.r.buf) > 0 {
 		c.r.buf = append([]byte(nil), c.r.buf[c.r.r:c.r.w]...)
 		c.r.w -= c.r.r
 		c.r.r = 0
 	}
-	c.r.leave = nil
 	nc, err := lr.lc.Leave(len(c.loopIn))
 	if err != nil {
 		// The connection failed before it could leave (the client
@@ -448,7 +474,6 @@ func (c *conn) rejoin(lc *netfd.LoopConn) {
 	c.left = false
 	c.partial = 0
 	c.inHeader = false
-	c.r.leave = c.leaveLoop
 	c.setLoopDeadline(c.srv.idleTimeout())
 }
 
@@ -485,16 +510,10 @@ func (l *loopConn) conn() net.Conn {
 // leaves before it reads, and waits on the loop while a header is parsed:
 // see connReader.leave and noFill.)
 func (l *loopConn) Read(p []byte) (int, error) {
-	if nc := l.conn(); nc != nil {
-		return nc.Read(p)
-	}
-	if l.c.left {
-		return 0, l.c.leaveErr
-	}
 	if err := l.c.leaveLoop(); err != nil {
 		return 0, err
 	}
-	return l.nc.Read(p)
+	return l.conn().Read(p)
 }
 
 // Write queues p on the loop, or writes it in the blocking mode. A
@@ -505,19 +524,72 @@ func (l *loopConn) Read(p []byte) (int, error) {
 // is written under WriteTimeout instead of held in memory for a client
 // that may not read it.
 func (l *loopConn) Write(p []byte) (int, error) {
-	if nc := l.conn(); nc != nil {
-		return nc.Write(p)
+	c := l.c
+	if c.killed.Load() {
+		return 0, net.ErrClosed // Server.Close: what the loop has not sent is dropped
 	}
-	if l.c.left {
-		return 0, l.c.leaveErr
+	c.lcMu.Lock()
+	if !c.left && !(l.lc.HandedOff() && c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered) {
+		n, err := l.lc.Write(p)
+		c.lcMu.Unlock()
+		return n, err
 	}
-	if l.lc.HandedOff() && l.c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered {
-		if err := l.c.leaveLoop(); err != nil {
-			return 0, err
-		}
-		return l.nc.Write(p)
+	err := c.leaveLoopLocked()
+	c.lcMu.Unlock()
+	if err != nil {
+		return 0, err
 	}
-	return l.lc.Write(p)
+	return l.conn().Write(p)
+}
+
+// sendNow has what Write queued on the loop sent at once rather than at
+// the end of the loop's pass: for a Flush, a 1xx or a 100 Continue, which
+// a handler running long on the loop would otherwise hold back.
+func (l *loopConn) sendNow() error {
+	c := l.c
+	c.lcMu.Lock()
+	defer c.lcMu.Unlock()
+	if c.left {
+		return nil
+	}
+	return l.lc.Flush()
+}
+
+// watchGone has f called when the loop sees the client go while the
+// handler is away from the loop, and, if peek, asks the socket whether
+// it is gone already (the loop cannot see it while the handler holds
+// it). onLoop is false once the connection left: the caller watches the
+// blocking net.Conn instead.
+func (l *loopConn) watchGone(f func(), peek bool) (onLoop, gone bool) {
+	c := l.c
+	c.lcMu.Lock()
+	defer c.lcMu.Unlock()
+	if c.left {
+		return false, false
+	}
+	l.lc.OnGone(f)
+	return true, peek && l.lc.Gone()
+}
+
+// checkpoint is LoopConn.Checkpoint, and whether the loop was handed off.
+func (l *loopConn) checkpoint() (time.Duration, bool) {
+	c := l.c
+	c.lcMu.Lock()
+	defer c.lcMu.Unlock()
+	if c.left {
+		return 0, true
+	}
+	return l.lc.Checkpoint(), l.lc.HandedOff()
+}
+
+// handOff is LoopConn.HandOff.
+func (l *loopConn) handOff() {
+	c := l.c
+	c.lcMu.Lock()
+	defer c.lcMu.Unlock()
+	if !c.left {
+		l.lc.HandOff()
+	}
 }
 
 // Close may come from any goroutine (Shutdown): on the loop it goes

@@ -153,3 +153,41 @@ func TestRequestContextFromBase(t *testing.T) {
 		}
 	})
 }
+
+// TestServerContextKey: as in net/http, http.ServerContextKey holds an
+// *http.Server, here one that describes the serving Server (its timeouts
+// as they take effect, its handler and address); ringhttp.ServerContextKey
+// holds the *ringhttp.Server itself.
+func TestServerContextKey(t *testing.T) {
+	run(t, func(t *testing.T, b backend) {
+		type seen struct {
+			std  *http.Server
+			ours *ringhttp.Server
+		}
+		got := make(chan seen, 1)
+		s := &ringhttp.Server{ReadTimeout: 7 * time.Second, WriteTimeout: 9 * time.Second, IdleTimeout: -1}
+		s.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			std, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+			ours, _ := r.Context().Value(ringhttp.ServerContextKey).(*ringhttp.Server)
+			got <- seen{std, ours}
+		})
+		addr := serve(t, b, s)
+		c := dial(t, addr)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		readResponse(t, bufio.NewReader(c), "GET")
+		v := <-got
+		if v.ours != s {
+			t.Errorf("ringhttp.ServerContextKey: %p, want the serving Server %p", v.ours, s)
+		}
+		if v.std == nil {
+			t.Fatal("http.ServerContextKey holds no *http.Server")
+		}
+		// ReadHeaderTimeout 0 falls back to ReadTimeout, as in net/http; a
+		// negative IdleTimeout is none (0 in net/http's terms).
+		if v.std.ReadTimeout != 7*time.Second || v.std.ReadHeaderTimeout != 7*time.Second ||
+			v.std.WriteTimeout != 9*time.Second || v.std.IdleTimeout != 0 ||
+			v.std.MaxHeaderBytes != http.DefaultMaxHeaderBytes || v.std.Handler == nil {
+			t.Errorf("http.ServerContextKey's server: %+v", v.std)
+		}
+	})
+}

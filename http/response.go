@@ -207,6 +207,9 @@ func (w *response) WriteHeader(code int) {
 		w.writeInformational(code)
 		return
 	}
+	if code != http.StatusSwitchingProtocols {
+		w.body.disableContinue() // a final status: no automatic 100 from here (net/http's rule)
+	}
 	w.wroteHeader = true
 	w.status = code
 	if w.calledHeader && w.header == nil {
@@ -223,19 +226,32 @@ func (w *response) WriteHeader(code int) {
 	}
 }
 
+// writeInformational sends a 1xx at once. A 100 of the handler's own
+// replaces the automatic one, as in net/http (one goes out if the
+// handler's comes first); another 1xx is written under the body's
+// contMu, so that an automatic 100 being sent by a Read on another
+// goroutine does not interleave with it.
 func (w *response) writeInformational(code int) {
 	if !w.req.ProtoAtLeast(1, 1) {
 		return // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client (net/http sends it)
 	}
-	if code == http.StatusContinue && w.body != nil {
-		w.body.wantContinue = false // the handler sent it itself
+	if b := w.body; b != nil {
+		if code == http.StatusContinue {
+			b.disableContinue()
+		} else {
+			b.contMu.Lock()
+			defer b.contMu.Unlock()
+		}
 	}
 	c := w.c
-	appendStatusLine(&c.out, w.req.ProtoAtLeast(1, 1), code)
-	w.handlerHeader.WriteSubset(&c.out, map[string]bool{"Content-Length": true, "Transfer-Encoding": true})
+	appendStatusLine(&c.out, true, code)
+	w.handlerHeader.WriteSubset(&c.out, excludedFor1xx)
 	c.out.WriteString("\r\n")
-	c.flush()
+	c.flushNow()
 }
+
+// excludedFor1xx are the fields of the handler's header a 1xx leaves out.
+var excludedFor1xx = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
 
 func (w *response) Write(p []byte) (int, error) {
 	return w.write(len(p), p, "")
@@ -255,11 +271,9 @@ func (w *response) write(n int, p []byte, s string) (int, error) {
 		}
 		return 0, http.ErrHijacked
 	}
-	if w.body != nil && w.body.wantContinue {
-		// A handler that answers before reading gets no 100 Continue;
-		// reading later takes the body without one, as in net/http.
-		w.body.wantContinue = false
-	}
+	// A handler that answers before reading gets no 100 Continue;
+	// reading later takes the body without one, as in net/http.
+	w.body.disableContinue()
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -427,7 +441,20 @@ func (w *response) FlushError() error {
 	if !w.committed {
 		w.commit(nil)
 	}
-	return w.c.flush()
+	return w.c.flushNow()
+}
+
+// CloseNotify implements http.CloseNotifier, which net/http's
+// ResponseWriter still does (gin's Stream asserts it): the channel
+// receives true once if the client goes away while the handler runs. As
+// in net/http, it may tell only once the request body was read; on a
+// loop in ModeInline it tells only what the socket says when the handler
+// asks (see ModeInline).
+func (w *response) CloseNotify() <-chan bool {
+	if w.handlerDone {
+		panic("ringnet/http: CloseNotify called after ServeHTTP finished")
+	}
+	return w.ctx.closeNotify()
 }
 
 // SetReadDeadline and SetWriteDeadline serve http.ResponseController.
@@ -447,9 +474,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.handlerDone {
 		panic("ringnet/http: Hijack called after ServeHTTP finished")
 	}
-	if w.body != nil {
-		w.body.wantContinue = false
-	}
+	w.body.disableContinue()
 	if w.wroteHeader {
 		w.flushBuf()
 		if !w.committed {

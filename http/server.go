@@ -199,7 +199,8 @@ func (s *Server) serve(l net.Listener, b netfd.Backend) error {
 			panic("BaseContext returned a nil context")
 		}
 	}
-	ctx = context.WithValue(ctx, http.ServerContextKey, s)
+	ctx = context.WithValue(ctx, ServerContextKey, s)
+	ctx = context.WithValue(ctx, http.ServerContextKey, s.netHTTPView())
 	if nl, ok := l.(*netfd.Listener); ok && s.Mode != ModeGoroutine {
 		return s.serveLoops(nl, ctx)
 	}
@@ -362,11 +363,17 @@ func (s *Server) Close() error {
 	err := s.closeListeners()
 	s.serving.Wait()
 	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
+		c.killed.Store(true)
 		c.rwc.Close()
 		delete(s.conns, c)
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	for _, c := range conns {
+		c.cancelInFlight()
+	}
 	s.closeLoops()
 	return err
 }
@@ -477,6 +484,45 @@ func (s *Server) closeIdleConns() bool {
 		c.closeIfIdle()
 	}
 	return len(s.conns) == 0 && len(s.loops) == 0
+}
+
+// ServerContextKey is a context key. In a handler of this package's
+// Server, the request context holds the *Server serving it under this key.
+// Under net/http's own http.ServerContextKey it holds an *http.Server, as
+// code written for net/http asserts (middleware that reads the server's
+// timeouts): a description of this Server's settings, not the server that
+// serves (docs/conformance.md).
+var ServerContextKey = &contextKey{"ringhttp-server"}
+
+type contextKey struct{ name string }
+
+func (k *contextKey) String() string { return "ringhttp context value " + k.name }
+
+// netHTTPView is the *http.Server that http.ServerContextKey holds: this
+// Server's settings in net/http's fields, the timeouts as they take
+// effect (0: none). Its methods are not this Server's: Shutdown or Close
+// on it stops nothing.
+func (s *Server) netHTTPView() *http.Server {
+	v := &http.Server{
+		Addr:              s.Addr,
+		Handler:           s.Handler,
+		TLSConfig:         s.TLSConfig,
+		ReadTimeout:       max(s.ReadTimeout, 0),
+		ReadHeaderTimeout: s.readHeaderTimeout(),
+		WriteTimeout:      max(s.WriteTimeout, 0),
+		IdleTimeout:       s.idleTimeout(),
+		MaxHeaderBytes:    s.MaxHeaderBytes,
+		ConnState:         s.ConnState,
+		BaseContext:       s.BaseContext,
+		ConnContext:       s.ConnContext,
+	}
+	if v.MaxHeaderBytes <= 0 {
+		v.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if s.ErrorLog != nil {
+		v.ErrorLog = slog.NewLogLogger(s.ErrorLog.Handler(), slog.LevelError)
+	}
+	return v
 }
 
 func (s *Server) readHeaderTimeout() time.Duration {

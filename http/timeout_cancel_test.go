@@ -64,28 +64,57 @@ func TestContextCanceled(t *testing.T) {
 	})
 }
 
-// TestClientGone checks that the request context is canceled when the
-// client closes the connection while the handler waits on it.
+// TestClientGone checks that the request context is canceled, and
+// CloseNotify's channel told, when the client closes the connection:
+// after the handler started and before it asks (every mode), or while it
+// waits (not in ModeInline, whose handler holds the loop that would see
+// it: docs/conformance.md).
 func TestClientGone(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
-		waiting, canceled := make(chan struct{}), make(chan error, 1)
-		addr := serve(t, b, &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.ReadAll(r.Body)
-			done := r.Context().Done()
-			close(waiting)
-			select {
-			case <-done:
-				canceled <- r.Context().Err()
-			case <-time.After(10 * time.Second):
-				canceled <- errors.New("context not canceled 10 s after the client left")
+		for _, whileWaiting := range []bool{false, true} {
+			if whileWaiting && b.Inline {
+				continue
 			}
-		})})
-		c := dial(t, addr)
-		io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
-		<-waiting
-		c.Close()
-		if err := <-canceled; !errors.Is(err, context.Canceled) {
-			t.Fatal(err)
+			waiting, closed, canceled := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			addr := serve(t, b, &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.ReadAll(r.Body)
+				if !whileWaiting {
+					close(waiting)
+					<-closed
+				}
+				notify := w.(http.CloseNotifier).CloseNotify()
+				done := r.Context().Done()
+				if whileWaiting {
+					close(waiting)
+				}
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					canceled <- errors.New("context not canceled 10 s after the client left")
+					return
+				}
+				select {
+				case v := <-notify:
+					if !v {
+						canceled <- errors.New("CloseNotify sent false")
+						return
+					}
+				case <-time.After(10 * time.Second):
+					canceled <- errors.New("CloseNotify not told 10 s after the client left")
+					return
+				}
+				canceled <- r.Context().Err()
+			})})
+			c := dial(t, addr)
+			io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+			<-waiting
+			c.Close()
+			if !whileWaiting {
+				close(closed)
+			}
+			if err := <-canceled; !errors.Is(err, context.Canceled) {
+				t.Fatalf("client gone (while waiting: %v): %v", whileWaiting, err)
+			}
 		}
 	})
 }

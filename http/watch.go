@@ -33,6 +33,10 @@ type reqContext struct {
 	err        error
 	afters     []*afterFunc // to call when done
 	stopParent func() bool  // ends the parent's AfterFunc, if the parent can end
+	// http.CloseNotifier: closeCh, made by the first CloseNotify, gets
+	// true when the client goes; clientGone says it went.
+	closeCh    chan bool
+	clientGone bool
 }
 
 // afterFunc is one function registered with reqContext.AfterFunc.
@@ -146,8 +150,34 @@ func (c *reqContext) cancel(err error) {
 	}
 }
 
-// gone is the watch's OnGone function: the client went away.
-func (c *reqContext) gone() { c.cancel(context.Canceled) }
+// gone is what the watch calls when the client went away: CloseNotify's
+// channel is told and the context canceled.
+func (c *reqContext) gone() {
+	c.mu.Lock()
+	if !c.clientGone {
+		c.clientGone = true
+		if c.closeCh != nil {
+			c.closeCh <- true
+		}
+	}
+	c.mu.Unlock()
+	c.cancel(context.Canceled)
+}
+
+// closeNotify returns CloseNotify's channel and starts the watch.
+func (c *reqContext) closeNotify() <-chan bool {
+	c.mu.Lock()
+	if c.closeCh == nil {
+		c.closeCh = make(chan bool, 1)
+		if c.clientGone {
+			c.closeCh <- true
+		}
+	}
+	ch := c.closeCh
+	c.mu.Unlock()
+	c.w.want()
+	return ch
+}
 
 // watch reads one byte in the background while a handler runs: EOF or
 // an error means the client is gone, and the request context is
@@ -160,44 +190,69 @@ type watch struct {
 	mu       sync.Mutex
 	wanted   bool // the handler called Done
 	bodyDone bool // the request body is read (or there is none)
-	stopped  bool // the handler returned, or hijacked
-	running  bool
-	done     chan struct{} // closed when the background read returns
-	b        [1]byte
-	n        int
-	err      error
+	// ahead: when the body was done, the connection's reader held bytes
+	// of a next request or an error: the client is there, or the
+	// reader's error says what became of it. Taken by whoever read the
+	// body to its end, so that Done on any goroutine never looks at the
+	// reader.
+	ahead   bool
+	stopped bool // the handler returned, or hijacked
+	running bool
+	peeked  time.Time     // on a loop: when Done or Err last had the socket checked
+	done    chan struct{} // closed when the background read returns
+	b       [1]byte
+	n       int
+	err     error
 }
+
+// peekEvery bounds how often Done and Err, on a loop, check the socket
+// for the client's going (one MSG_PEEK receive): a handler that polls Err
+// in a busy loop does not make a system call per poll.
+const peekEvery = time.Millisecond
 
 // want is called from Done, on any goroutine.
 func (w *watch) want() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.wanted = true
-	w.startLocked()
+	gone := w.startLocked()
+	w.mu.Unlock()
+	if gone {
+		w.ctx.gone()
+	}
 }
 
-// bodyRead is called on the handler goroutine when the body reaches EOF.
+// bodyRead is called by the body's reader when the body reaches EOF; the
+// connection's reader is the caller's.
 func (w *watch) bodyRead() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.bodyDone = true
-	w.startLocked()
+	w.ahead = len(w.c.r.buffered()) > 0 || w.c.r.err != nil
+	gone := w.startLocked()
+	w.mu.Unlock()
+	if gone {
+		w.ctx.gone()
+	}
 }
 
-func (w *watch) startLocked() {
-	if !w.wanted || !w.bodyDone || w.stopped || w.running {
-		return
+// startLocked starts watching once the handler wants it and the body is
+// read; it reports whether the client is seen gone at once (the caller
+// then tells the context, w.mu released).
+func (w *watch) startLocked() (gone bool) {
+	if !w.wanted || !w.bodyDone || w.stopped || w.running || w.ahead {
+		return false
 	}
-	// Pipelined bytes are already buffered: the client is there, and the
-	// reader belongs to nobody while the handler has finished its body.
-	if len(w.c.r.buffered()) > 0 || w.c.r.err != nil {
-		return
-	}
-	if lr, ok := w.c.rwc.(*loopConn); ok && lr.conn() == nil {
+	if lr, ok := w.c.rwc.(*loopConn); ok {
 		// On an event loop the loop watches the socket: it tells when the
-		// client goes while the handler blocks (handed off).
-		lr.lc.OnGone(w.ctx.gone)
-		return
+		// client goes while the handler blocks (handed off). While the
+		// handler holds the loop, the socket is asked now and then.
+		now := time.Now()
+		peek := now.Sub(w.peeked) >= peekEvery
+		if peek {
+			w.peeked = now
+		}
+		if onLoop, gone := lr.watchGone(w.ctx.gone, peek); onLoop {
+			return gone
+		}
 	}
 	w.running = true
 	w.done = make(chan struct{})
@@ -205,10 +260,11 @@ func (w *watch) startLocked() {
 		n, err := w.c.rwc.Read(w.b[:])
 		w.n, w.err = n, err
 		if n == 0 && err != nil && !isTimeout(err) {
-			w.ctx.cancel(context.Canceled)
+			w.ctx.gone()
 		}
 		close(w.done)
 	}()
+	return false
 }
 
 // stop ends the watch once the handler returned: a pending read is

@@ -131,15 +131,11 @@ func callRecovered(f func()) (p *handlerPanic) {
 
 // handOff gives the loop to a new goroutine. The caller has moved
 // l.call to callTaken; c is the connection whose method holds the old
-// goroutine. leaving says the method gave up its input with Leave: the
-// new goroutine may then read into the buffer that input is in (no
-// takeOver), so that a connection that left, for a long download say,
-// does not pin a read buffer of its own (64 KiB on epoll).
-func (l *loop) handOff(c *LoopConn, leaving bool) {
+// goroutine, which keeps the buffer its input is in (takeOver): it may go
+// on reading it, also after Leave.
+func (l *loop) handOff(c *LoopConn) {
 	c.away = true
-	if !leaving {
-		l.k.takeOver()
-	}
+	l.k.takeOver()
 	go func() {
 		l.call.Store(0)
 		l.runOwned()
@@ -187,7 +183,7 @@ func (g *Loops) watch() {
 			began := l.callTick.Load()
 			if start > 0 && start&1 == 1 && now-began >= 3 && l.canHandOff &&
 				l.call.CompareAndSwap(start, callTaken) {
-				l.handOff(l.callConn, false)
+				l.handOff(l.callConn)
 			}
 		}
 	}
@@ -244,7 +240,7 @@ func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
 		held = append(held, c.callIn[max(consumed, 0):]...)
 	}
 	if l.call.CompareAndSwap(start, callTaken) {
-		l.handOff(c, true)
+		l.handOff(c)
 	} // else the watchdog has handed it off already
 	later := c.later
 	c.later, c.left = nil, true
@@ -283,8 +279,8 @@ func (l *loop) leave(c *LoopConn, held []byte, fn func(net.Conn, error)) {
 		return
 	}
 	c.away = false // from now on what arrives is c.in, handed over below
-	// c.in may be what the old goroutine was given; it is done with it.
-	l.bufs.put(c.in)
+	// c.in may be what the old goroutine was given, which it may still
+	// read (see Leave): it is not reused, the collector takes it.
 	c.in = l.bufs.append(nil, held)
 	if len(c.awayIn) > 0 {
 		c.in = append(c.in, c.awayIn...)
@@ -301,19 +297,29 @@ func (l *loop) leave(c *LoopConn, held []byte, fn func(net.Conn, error)) {
 // (handed off, before it calls Leave). f runs on the loop goroutine,
 // concurrently with the handler, and must not block: it is how a server
 // cancels a request's context when the client goes away.
+//
+// If the loop saw the peer go while the handler was away before f was
+// registered, f is called at once, on the caller's goroutine.
 func (c *LoopConn) OnGone(f func()) {
 	if f == nil {
 		c.gone.Store(nil)
 		return
 	}
 	c.gone.Store(&f)
+	if c.goneSeen.Load() {
+		if f := c.gone.Swap(nil); f != nil {
+			(*f)()
+		}
+	}
 }
 
-// peerGone calls c's OnGone function for an away connection.
+// peerGone calls c's OnGone function for an away connection, or has
+// OnGone call it once registered.
 func (l *loop) peerGone(c *LoopConn) {
 	if !c.away {
 		return
 	}
+	c.goneSeen.Store(true)
 	if f := c.gone.Swap(nil); f != nil {
 		(*f)()
 	}
@@ -357,6 +363,6 @@ func (c *LoopConn) HandOff() bool {
 	if s == 0 || !c.l.canHandOff || !c.l.call.CompareAndSwap(s, callTaken) {
 		return false
 	}
-	c.l.handOff(c, false)
+	c.l.handOff(c)
 	return true
 }

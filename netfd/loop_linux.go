@@ -687,6 +687,7 @@ type LoopConn struct {
 	leaving   bool     // detach is Leave's: call it directly (the loop's field)
 	toldClose bool     // OnClose was called (the loop's field)
 	gone      atomic.Pointer[func()]
+	goneSeen  atomic.Bool // the loop saw the peer go while c was away
 }
 
 // connState is a LoopConn's life: open, then closing or detaching until
@@ -745,6 +746,69 @@ func (c *LoopConn) Queued() int {
 }
 
 func (c *LoopConn) queued() int { return len(c.out) + len(c.sending) - c.sendOff }
+
+// Flush hands what is queued to the kernel now, as much as the socket
+// takes without blocking, instead of at the end of the loop's pass; the
+// loop sends the rest as usual. A handler that streams (server-sent
+// events, a 100 Continue before it reads the body) calls it after each
+// piece, while it still holds the loop. It does nothing while a send is
+// in flight (io_uring), while reading is paused for back-pressure (the
+// loop resumes it as it sends), or once the loop was handed off: what the
+// method writes then is sent when it returns, unless it calls Leave.
+func (c *LoopConn) Flush() error {
+	if !c.pin() {
+		return nil
+	}
+	defer c.unpin()
+	if c.state != connOpen || c.sendBusy || c.paused || len(c.out) == 0 {
+		return nil
+	}
+	n, err := sendOp.sys(c.sysfd, c.out)
+	if n > 0 {
+		c.out = c.out[:copy(c.out, c.out[n:])]
+	}
+	if err != nil && err != unix.EAGAIN {
+		err = c.opError("write", err)
+		c.fail(err)
+		return err
+	}
+	if len(c.out) == 0 {
+		c.l.bufs.put(c.out)
+		c.out = nil
+		if c.shutWr {
+			return c.shutdownWrite()
+		}
+	}
+	return nil
+}
+
+// Gone reports whether the peer has shut down its side or the connection
+// failed, as far as the socket tells at once (a MSG_PEEK receive that
+// does not wait). It is for a LoopHandler method that runs long: while it
+// holds the loop, the loop cannot see the peer go. Once the loop was
+// handed off it reports false: OnGone tells then.
+func (c *LoopConn) Gone() bool {
+	if !c.pin() {
+		return false
+	}
+	defer c.unpin()
+	if c.state != connOpen || c.eof || c.err != nil {
+		return true
+	}
+	var b [1]byte
+	for {
+		n, _, err := unix.Recvfrom(c.sysfd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		switch err {
+		case nil:
+			return n == 0 // 0: the peer's FIN
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		return true // a reset, or another failure
+	}
+}
 
 // Close sends what is queued, then closes the connection; OnClose follows
 // with a nil error. Bytes that arrive meanwhile are dropped.

@@ -39,8 +39,11 @@ func testConfig(b backendtest.Backend) config {
 	if !b.Std() {
 		cfg.backend = string(b.NB)
 	}
-	if b.Goroutine {
+	switch {
+	case b.Goroutine:
 		cfg.mode = "goroutine"
+	case b.Inline:
+		cfg.mode = "inline"
 	}
 	return cfg
 }

@@ -34,8 +34,11 @@ func TestProxyRestart(t *testing.T) {
 		if !b.Std() {
 			args[3] = string(b.NB)
 		}
-		if b.Goroutine {
+		switch {
+		case b.Goroutine:
 			args = append(args, "-mode", "goroutine")
+		case b.Inline:
+			args = append(args, "-mode", "inline")
 		}
 		old := startChild(t, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 		addr := old.addr

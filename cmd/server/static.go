@@ -7,18 +7,22 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	ringhttp "github.com/ringnet/ringnet/http"
 )
 
 // newStatic serves the files under dir through an os.Root, so that
 // neither a symlink nor ".." leads out of dir. Unless dotfiles is set, a
 // path with a segment starting with '.' (.git/, .env) is 404 and
-// directory listings leave such names out. The caller closes the root.
+// directory listings leave such names out. Files go out with sendfile:
+// ringhttp.FS hands FileServer the root's *os.File (http.FileServerFS
+// would hide it). The caller closes the root.
 func newStatic(dir string, dotfiles bool) (http.Handler, *os.Root, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return http.FileServerFS(staticFS{root.FS(), dotfiles}), root, nil
+	return http.FileServer(ringhttp.FS(staticFS{root.FS(), dotfiles})), root, nil
 }
 
 // staticFS is the file system /static/ serves.

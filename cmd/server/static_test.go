@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
@@ -163,4 +168,64 @@ func TestStaticFS(t *testing.T) {
 			t.Errorf("dotfiles=%v: %v", dotfiles, err)
 		}
 	}
+}
+
+// readFromRecorder records the reader each io.Copy into the
+// ResponseWriter hands its ReadFrom, then passes the copy on.
+type readFromRecorder struct {
+	http.ResponseWriter
+	got chan<- string
+}
+
+func (r readFromRecorder) ReadFrom(src io.Reader) (int64, error) {
+	if l, ok := src.(*io.LimitedReader); ok {
+		src = l.R
+	}
+	r.got <- fmt.Sprintf("%T", src)
+	return r.ResponseWriter.(io.ReaderFrom).ReadFrom(src)
+}
+
+// TestStaticSendfile: /static/ hands FileServer the os.Root's *os.File,
+// so that io.Copy gives the ResponseWriter's ReadFrom the file itself,
+// which a netfd connection (and Go's) sends with sendfile(2); through
+// http.FileServerFS it would get net/http's wrapper and copy through a
+// buffer. The 3 MB file arrives whole, in every mode.
+func TestStaticSendfile(t *testing.T) {
+	dir := t.TempDir()
+	content := bytes.Repeat([]byte("0123456789abcdef"), 3<<20/16)
+	if err := os.WriteFile(filepath.Join(dir, "big.bin"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	backendtest.RunServers(t, func(t *testing.T, b backendtest.Backend) {
+		static, root, err := newStatic(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		got := make(chan string, 1)
+		s := &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			static.ServeHTTP(readFromRecorder{w, got}, r)
+		})}
+		switch {
+		case b.Goroutine:
+			s.Mode = ringhttp.ModeGoroutine
+		case b.Inline:
+			s.Mode = ringhttp.ModeInline
+		}
+		ln := b.ListenTCP(t)
+		backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
+		resp, err := http.Get("http://" + ln.Addr().String() + "/big.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		if err != nil || !bytes.Equal(body, content) {
+			t.Fatalf("GET /big.bin: %d bytes, %v; want the file's %d", len(body), err, len(content))
+		}
+		if src := <-got; src != "*os.File" {
+			t.Fatalf("ReadFrom got a %s, want the *os.File (sendfile)", src)
+		}
+	})
 }

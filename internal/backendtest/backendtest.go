@@ -22,6 +22,7 @@ type Backend struct {
 	Name      string
 	NB        netfd.Backend // "" for std
 	Goroutine bool          // the server serves a goroutine per connection
+	Inline    bool          // the server runs handlers on the loops and never hands one off
 }
 
 // Std reports whether b is Go's own net package.
@@ -121,15 +122,18 @@ func runOver(t *testing.T, bs []Backend, f func(t *testing.T, b Backend)) {
 var Netfd = All[1:]
 
 // Servers is every way ringnet's HTTP server runs: std's listener (always
-// a goroutine per connection), and each netfd backend on event loops and
-// on goroutines.
+// a goroutine per connection), and each netfd backend in each of the
+// server's modes: on event loops handing a blocked loop off (auto, the
+// default), on event loops inline, and on goroutines.
 var Servers = append(All[:len(All):len(All)],
+	Backend{Name: "epoll-inline", NB: netfd.Epoll, Inline: true},
+	Backend{Name: "uring-inline", NB: netfd.Uring, Inline: true},
 	Backend{Name: "epoll-goroutine", NB: netfd.Epoll, Goroutine: true},
 	Backend{Name: "uring-goroutine", NB: netfd.Uring, Goroutine: true},
 )
 
 // RunServers is Run over Servers: for tests of ringnet's HTTP server, which
-// set the server's mode from b.Goroutine.
+// set the server's mode from b.Goroutine and b.Inline.
 func RunServers(t *testing.T, f func(t *testing.T, b Backend)) {
 	t.Helper()
 	runOver(t, Servers, f)
