@@ -43,12 +43,12 @@ type conn struct {
 	tlsState     *tls.ConnectionState
 	lastMethod   string // of the previous request
 
-	mu      sync.Mutex // guards state, closing and inFlight, also read by Shutdown and Close
+	mu      sync.Mutex // guards state and closing, also read by Shutdown
 	state   http.ConnState
 	closing bool // Shutdown closed rwc while the conn was idle
 	// inFlight is the request context of the handler running, for Close
 	// to cancel.
-	inFlight *reqContext
+	inFlight atomic.Pointer[reqContext]
 	// killed: Close closed the connection. On a loop the close takes
 	// effect through the loop, maybe only once the handler returned
 	// (ModeInline): meanwhile nothing more is written.
@@ -421,13 +421,11 @@ func (c *conn) teardown() {
 // was served).
 func (c *conn) setWatch(wt *watch) {
 	c.watch = wt
-	c.mu.Lock()
 	if wt != nil {
-		c.inFlight = wt.ctx
+		c.inFlight.Store(wt.ctx)
 	} else {
-		c.inFlight = nil
+		c.inFlight.Store(nil)
 	}
-	c.mu.Unlock()
 }
 
 // cancelInFlight cancels the context of the request being served, for
@@ -436,10 +434,7 @@ func (c *conn) setWatch(wt *watch) {
 // handler holds it (ModeInline) nothing else would tell it.
 func (c *conn) cancelInFlight() {
 	c.killed.Store(true)
-	c.mu.Lock()
-	ctx := c.inFlight
-	c.mu.Unlock()
-	if ctx != nil {
+	if ctx := c.inFlight.Load(); ctx != nil {
 		ctx.gone()
 	}
 }

@@ -109,3 +109,49 @@ func benchRoundTrips(b *testing.B, addr string, conns, size int) {
 		syscall.TimevalToNsec(ru1.Stime) - syscall.TimevalToNsec(ru0.Stime))
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/op")
 }
+
+// BenchmarkLoopGone is what LoopConn.Gone costs a method that holds the
+// loop (an inline HTTP handler asking its context whether the client
+// went): one MSG_PEEK receive on a connection whose peer is there. The
+// method calls it b.N times; ns/op is one call.
+//
+//	go test -run '^$' -bench LoopGone ./netfd/
+func BenchmarkLoopGone(b *testing.B) {
+	for _, be := range []netfd.Backend{netfd.Epoll, netfd.Uring} {
+		b.Run(string(be), func(b *testing.B) {
+			done := make(chan bool, 1)
+			g, err := netfd.NewLoops(netfd.LoopConfig{Backend: be, Loops: 1}, &funcs{
+				data: func(c *netfd.LoopConn, in []byte) int {
+					gone := false
+					b.ResetTimer()
+					for range b.N {
+						gone = gone || c.Gone()
+					}
+					b.StopTimer()
+					done <- gone
+					return len(in)
+				},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer g.Close()
+			lc := netfd.ListenConfig{Backend: be}
+			ln, err := lc.Listen(b.Context(), "tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ln.Close()
+			go g.Serve(ln)
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte("x"))
+			if <-done {
+				b.Fatal("Gone: true while the peer is there")
+			}
+		})
+	}
+}

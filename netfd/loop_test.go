@@ -704,3 +704,111 @@ func TestLoopLeave(t *testing.T) {
 		}
 	})
 }
+
+// TestLoopFlush: Flush sends what was written while the method still
+// runs: the handler writes, flushes, and waits until the client has read
+// it before it returns (without Flush the bytes would wait for the end of
+// the loop's pass, and the test would time out).
+func TestLoopFlush(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		read := make(chan struct{})
+		addr := serveLoops(t, b, netfd.LoopConfig{Loops: 1}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				for i := range 3 {
+					c.Write([]byte(fmt.Sprintf("piece %d;", i)))
+					if err := c.Flush(); err != nil {
+						t.Error("Flush:", err)
+					}
+					select {
+					case <-read:
+					case <-time.After(10 * time.Second):
+						t.Error("the client did not get a flushed piece")
+						return len(in)
+					}
+				}
+				c.Write([]byte("end"))
+				return len(in)
+			},
+		})
+		c := dialT(t, b, addr)
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		c.Write([]byte("go"))
+		for i := range 3 {
+			want := fmt.Sprintf("piece %d;", i)
+			got := make([]byte, len(want))
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+				t.Fatalf("piece %d: %q, %v", i, got, err)
+			}
+			read <- struct{}{}
+		}
+		got := make([]byte, 3)
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != "end" {
+			t.Fatalf("after the pieces: %q, %v", got, err)
+		}
+	})
+}
+
+// TestLoopGone: while a method holds the loop, Gone tells whether the
+// peer has shut down (false while it is there, true once it closed).
+func TestLoopGone(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		asked, closed, answer := make(chan struct{}), make(chan struct{}), make(chan [2]bool, 1)
+		addr := serveLoops(t, b, netfd.LoopConfig{Loops: 1}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				before := c.Gone()
+				close(asked)
+				<-closed
+				answer <- [2]bool{before, c.Gone()}
+				return len(in)
+			},
+		})
+		c := dialT(t, b, addr)
+		c.Write([]byte("x"))
+		<-asked
+		c.Close()
+		close(closed)
+		if got := <-answer; got != [2]bool{false, true} {
+			t.Fatalf("Gone before and after the peer closed: %v, want [false true]", got)
+		}
+	})
+}
+
+// TestLoopLeaveKeepsInput: after Leave, the method may still read the
+// input it was given, while the loop goes on reading other connections
+// (into a buffer of its own): the bytes stay as they were.
+func TestLoopLeaveKeepsInput(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		first := bytes.Repeat([]byte("k"), 1000)
+		other := make(chan struct{})
+		kept := make(chan bool, 1)
+		addr := serveLoops(t, b, netfd.LoopConfig{Loops: 1}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				if in[0] != 'k' {
+					c.Write(in) // the other connection: echo
+					return len(in)
+				}
+				nc, err := c.Leave(len(in))
+				if err != nil {
+					t.Error("Leave:", err)
+					return 0
+				}
+				<-other // the loop has read and served the other connection
+				kept <- bytes.Equal(in, first)
+				nc.Close()
+				return 0
+			},
+		})
+		a := dialT(t, b, addr)
+		a.Write(first)
+		o := dialT(t, b, addr)
+		o.SetDeadline(time.Now().Add(10 * time.Second))
+		o.Write(bytes.Repeat([]byte("o"), 1000))
+		if _, err := io.ReadFull(o, make([]byte, 1000)); err != nil {
+			t.Fatal(err)
+		}
+		close(other)
+		if !<-kept {
+			t.Fatal("the input of the method that left changed under it")
+		}
+	})
+}
