@@ -105,7 +105,7 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	rwc := c.rwc
 	if lr, ok := rwc.(*loopConn); ok {
 		// The handler takes the connection itself: off the loop first.
-		if err := c.leaveLoop(); err != nil {
+		if err := c.leaveLoop(true); err != nil {
 			return nil, nil, err
 		}
 		rwc = lr.conn()

@@ -136,7 +136,7 @@ func (ls *loopServer) OnOpen(lc *netfd.LoopConn) {
 	c.loops = ls.loops
 	c.ls = ls
 	ls.conns.Add(1)
-	c.r.leave = c.leaveLoop
+	c.r.leave = c.leaveForReader
 	rwc.c = c
 	lc.SetContext(c)
 	if !s.track(c) {
@@ -402,13 +402,19 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 // the callers that come after it find the connection left. A connection
 // already gone (closed while its handler ran, and counted by OnClose)
 // does not leave.
-func (c *conn) leaveLoop() error {
+//
+// byReader says the caller owns the connection's reader: the body's
+// reader, or Hijack.
+func (c *conn) leaveLoop(byReader bool) error {
 	c.lcMu.Lock()
 	defer c.lcMu.Unlock()
-	return c.leaveLoopLocked()
+	return c.leaveLoopLocked(byReader)
 }
 
-func (c *conn) leaveLoopLocked() error {
+// leaveForReader is the connection's reader's leave (connReader.leave).
+func (c *conn) leaveForReader() error { return c.leaveLoop(true) }
+
+func (c *conn) leaveLoopLocked(byReader bool) error {
 	if c.left {
 		return c.leaveErr // nil, or why it failed leaving, below
 	}
@@ -416,17 +422,24 @@ func (c *conn) leaveLoopLocked() error {
 		return net.ErrClosed
 	}
 	lr := c.rwc.(*loopConn)
-	// What the reader holds may still point into the loop's buffer, which
-	// Leave leaves to this goroutine: a body's reader goes on with it. A
-	// request without a body has no reader now, and its buffered bytes
-	// (a pipelined request) are copied, so that a long download does not
-	// keep the loop's buffer.
-	if !c.bodyReader && len(c.r.buf) > 0 {
+	// What the reader holds may still point into the loop's buffer. Its
+	// owner copies it, and the loop reuses its buffer. A writer leaving
+	// while a handler's goroutine may be reading the body must not touch
+	// the reader: it leaves the buffer to the reader instead
+	// (LeaveKeepingInput: on epoll the loop then allocates a new one).
+	keep := !byReader && c.bodyReader
+	if !keep && len(c.r.buf) > 0 {
 		c.r.buf = append([]byte(nil), c.r.buf[c.r.r:c.r.w]...)
 		c.r.w -= c.r.r
 		c.r.r = 0
 	}
-	nc, err := lr.lc.Leave(len(c.loopIn))
+	var nc net.Conn
+	var err error
+	if keep {
+		nc, err = lr.lc.LeaveKeepingInput(len(c.loopIn))
+	} else {
+		nc, err = lr.lc.Leave(len(c.loopIn))
+	}
 	if err != nil {
 		// The connection failed before it could leave (the client
 		// reset it): the loop has closed it and calls no OnClose for
@@ -510,7 +523,7 @@ func (l *loopConn) conn() net.Conn {
 // leaves before it reads, and waits on the loop while a header is parsed:
 // see connReader.leave and noFill.)
 func (l *loopConn) Read(p []byte) (int, error) {
-	if err := l.c.leaveLoop(); err != nil {
+	if err := l.c.leaveLoop(true); err != nil {
 		return 0, err
 	}
 	return l.conn().Read(p)
@@ -534,7 +547,7 @@ func (l *loopConn) Write(p []byte) (int, error) {
 		c.lcMu.Unlock()
 		return n, err
 	}
-	err := c.leaveLoopLocked()
+	err := c.leaveLoopLocked(false)
 	c.lcMu.Unlock()
 	if err != nil {
 		return 0, err

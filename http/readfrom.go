@@ -174,13 +174,18 @@ func (w *response) bounded(src io.Reader) (io.Reader, int64) {
 // blocking connection's ReadFrom: a file goes out with sendfile under
 // the write deadline rather than through the loop's memory.
 func (l *loopConn) ReadFrom(r io.Reader) (int64, error) {
-	if l.conn() == nil {
+	c := l.c
+	c.lcMu.Lock()
+	if !c.left {
 		if size, ok := sizeOf(r); ok && l.lc.Queued()+int(min(size, maxOutBuffered+1)) <= maxOutBuffered {
+			c.lcMu.Unlock()
 			return copyBuffer(writerOnly{l}, r)
 		}
-		if err := l.c.leaveLoop(); err != nil {
-			return 0, err
-		}
+	}
+	err := c.leaveLoopLocked(false) // nothing to do once left, but its error
+	c.lcMu.Unlock()
+	if err != nil {
+		return 0, err
 	}
 	nc := l.conn()
 	if rf, ok := nc.(io.ReaderFrom); ok {

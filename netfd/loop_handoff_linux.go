@@ -131,11 +131,15 @@ func callRecovered(f func()) (p *handlerPanic) {
 
 // handOff gives the loop to a new goroutine. The caller has moved
 // l.call to callTaken; c is the connection whose method holds the old
-// goroutine, which keeps the buffer its input is in (takeOver): it may go
-// on reading it, also after Leave.
-func (l *loop) handOff(c *LoopConn) {
+// goroutine. leaving says the method gave up its input with Leave: the
+// new goroutine may then read into the buffer that input is in (no
+// takeOver), so that a connection that left, for a long download say,
+// does not pin a read buffer of its own (64 KiB on epoll).
+func (l *loop) handOff(c *LoopConn, leaving bool) {
 	c.away = true
-	l.k.takeOver()
+	if !leaving {
+		l.k.takeOver()
+	}
 	go func() {
 		l.call.Store(0)
 		l.runOwned()
@@ -183,7 +187,7 @@ func (g *Loops) watch() {
 			began := l.callTick.Load()
 			if start > 0 && start&1 == 1 && now-began >= 3 && l.canHandOff &&
 				l.call.CompareAndSwap(start, callTaken) {
-				l.handOff(l.callConn)
+				l.handOff(l.callConn, false)
 			}
 		}
 	}
@@ -226,7 +230,24 @@ var ErrNotInHandler = errors.New("netfd: Leave called outside the connection's L
 // net.Conn. Bytes queued with Write are sent before Leave returns. After
 // Leave, in and c must not be used; the method's result is ignored, and
 // OnClose is not called for c.
+//
+// Leave may be called from a goroutine other than the method's (one the
+// handler started to read a request body, say) while the method runs,
+// if the caller keeps the method from using c meanwhile.
 func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
+	return c.leave(consumed, false)
+}
+
+// LeaveKeepingInput is Leave for a method that may go on reading in (or
+// have another goroutine read it) after it left: in stays valid, and the
+// method's, until the method returns. The loop takes a new read buffer
+// rather than reading into the one in is in (on epoll, a 64 KiB
+// allocation) and does not reuse in.
+func (c *LoopConn) LeaveKeepingInput(consumed int) (net.Conn, error) {
+	return c.leave(consumed, true)
+}
+
+func (c *LoopConn) leave(consumed int, keep bool) (net.Conn, error) {
 	l := c.l
 	start := c.callStart
 	if start == 0 {
@@ -240,8 +261,8 @@ func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
 		held = append(held, c.callIn[max(consumed, 0):]...)
 	}
 	if l.call.CompareAndSwap(start, callTaken) {
-		l.handOff(c)
-	} // else the watchdog has handed it off already
+		l.handOff(c, !keep)
+	} // else the watchdog has handed it off already (with takeOver)
 	later := c.later
 	c.later, c.left = nil, true
 	type result struct {
@@ -253,7 +274,7 @@ func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
 		for _, f := range later {
 			f()
 		}
-		l.leave(c, held, func(conn net.Conn, err error) { done <- result{conn, err} })
+		l.leave(c, held, keep, func(conn net.Conn, err error) { done <- result{conn, err} })
 	})
 	select {
 	case r := <-done:
@@ -268,8 +289,9 @@ func (c *LoopConn) Leave(consumed int) (net.Conn, error) {
 	}
 }
 
-// leave detaches c, whose goroutine has left the loop, on the loop.
-func (l *loop) leave(c *LoopConn, held []byte, fn func(net.Conn, error)) {
+// leave detaches c, whose goroutine has left the loop, on the loop; keep:
+// that goroutine may still read the input it was given.
+func (l *loop) leave(c *LoopConn, held []byte, keep bool, fn func(net.Conn, error)) {
 	if c.state != connOpen {
 		err := c.err
 		if err == nil {
@@ -279,8 +301,11 @@ func (l *loop) leave(c *LoopConn, held []byte, fn func(net.Conn, error)) {
 		return
 	}
 	c.away = false // from now on what arrives is c.in, handed over below
-	// c.in may be what the old goroutine was given, which it may still
-	// read (see Leave): it is not reused, the collector takes it.
+	// c.in may be what the old goroutine was given: reused unless it may
+	// still read it (LeaveKeepingInput), else left to the collector.
+	if !keep {
+		l.bufs.put(c.in)
+	}
 	c.in = l.bufs.append(nil, held)
 	if len(c.awayIn) > 0 {
 		c.in = append(c.in, c.awayIn...)
@@ -363,6 +388,6 @@ func (c *LoopConn) HandOff() bool {
 	if s == 0 || !c.l.canHandOff || !c.l.call.CompareAndSwap(s, callTaken) {
 		return false
 	}
-	c.l.handOff(c)
+	c.l.handOff(c, false)
 	return true
 }

@@ -773,8 +773,8 @@ func TestLoopGone(t *testing.T) {
 	})
 }
 
-// TestLoopLeaveKeepsInput: after Leave, the method may still read the
-// input it was given, while the loop goes on reading other connections
+// TestLoopLeaveKeepsInput: after LeaveKeepingInput, the method may still
+// read the input it was given, while the loop goes on reading other connections
 // (into a buffer of its own): the bytes stay as they were.
 func TestLoopLeaveKeepsInput(t *testing.T) {
 	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
@@ -787,9 +787,9 @@ func TestLoopLeaveKeepsInput(t *testing.T) {
 					c.Write(in) // the other connection: echo
 					return len(in)
 				}
-				nc, err := c.Leave(len(in))
+				nc, err := c.LeaveKeepingInput(len(in))
 				if err != nil {
-					t.Error("Leave:", err)
+					t.Error("LeaveKeepingInput:", err)
 					return 0
 				}
 				<-other // the loop has read and served the other connection
