@@ -22,7 +22,13 @@
 //     pipelined responses).
 //   - readfrom.go: io.Copy into the ResponseWriter (ServeContent,
 //     ServeFile, FileServer): a file goes to the connection's ReadFrom,
-//     sendfile(2), not through these buffers.
+//     sendfile(2), not through these buffers. fs.go: FS, an http.FS that
+//     lets an fs.FS's *os.File through to it.
+//   - loop.go: serving on netfd's event loops (the default for a netfd
+//     listener), the move off a loop (leaveLoop) and the loop connection
+//     (loopConn). A handler's goroutines may read the body and write
+//     1xx or flushes at once: body.go and loop.go say which lock guards
+//     each crossing.
 //   - conn.go: the connection state machine (handshake, read, serve,
 //     idle, linger, close).
 //   - watch.go: noticing a client that went away while a handler waits.

@@ -85,7 +85,9 @@
 //     dirty; at the end of the pass loop.flush starts a send for every
 //     dirty connection: write(2) on epoll (the rest waits for EPOLLOUT), a
 //     send SQE on io_uring, all of the pass's SQEs submitted by the one
-//     io_uring_enter in which the loop then waits.
+//     io_uring_enter in which the loop then waits. LoopConn.Flush, for a
+//     method that streams, write(2)s the queue at once instead, unless a
+//     send is in flight.
 //   - LoopConn.Detach stops receiving, sends what is queued, and hands the
 //     descriptor to a new netFD of the blocking mode, with the bytes
 //     OnData left as that netFD's pending; Loops.Attach releases a Conn's
@@ -94,7 +96,9 @@
 //   - loop_handoff_linux.go: a LoopHandler method that runs longer than
 //     LoopConfig.HandOffAfter, or calls LoopConn.Leave, gives its loop to
 //     a new goroutine; with Leave, its connection goes on in the blocking
-//     mode, the bytes the method did not consume read first.
+//     mode, the bytes the method did not consume read first
+//     (LeaveKeepingInput when the method still reads its input: the loop
+//     then takes a new read buffer).
 //
 // The package is Linux-only; elsewhere every constructor returns
 // errors.ErrUnsupported.
