@@ -326,21 +326,7 @@ func parseOriginForm(raw string, u *url.URL) bool {
 // pathByte is the bytes of a path that url.URL neither unescapes nor
 // escapes: RFC 3986's unreserved characters and the sub-delimiters and
 // separators shouldEscape lets through in a path.
-var pathByte = func() (t [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range "-._~$&+,/:;=@" {
-		t[c] = true
-	}
-	return t
-}()
+var pathByte = wire.AlnumAnd("-._~$&+,/:;=@")
 
 // checkHost applies RFC 9112 §3.2 and RFC 9110 §7.2: an HTTP/1.1
 // request carries exactly one Host (CONNECT aside, as net/http allows),

@@ -100,7 +100,11 @@ func lowerASCII(c byte) byte {
 
 func isTokenBoundary(b byte) bool { return b == ' ' || b == ',' || b == '\t' }
 
-var tokenByte = func() (t [256]bool) {
+var tokenByte = AlnumAnd("!#$%&'*+-.^_`|~")
+
+// AlnumAnd returns the set of ASCII letters and digits and the bytes of
+// extra: the shape of most byte classes of the HTTP and URI grammars.
+func AlnumAnd(extra string) (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
@@ -108,11 +112,11 @@ var tokenByte = func() (t [256]bool) {
 		t[c] = true
 		t[c-'a'+'A'] = true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
+	for i := 0; i < len(extra); i++ {
+		t[extra[i]] = true
 	}
 	return t
-}()
+}
 
 // ValidHost reports whether s is acceptable as a Host field value: the
 // bytes of a reg-name, an IP literal and a port, as net/http's
@@ -126,19 +130,7 @@ func ValidHost(s string) bool {
 	return true
 }
 
-var hostByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!$%&'()*+,-.:;=[]_~" {
-		t[c] = true
-	}
-	return t
-}()
+var hostByte = AlnumAnd("!$%&'()*+,-.:;=[]_~")
 
 // ValidHostPort reports whether s is uri-host [ ":" port ] (RFC 9110
 // §7.2, RFC 3986 §3.2.2): an IP literal in brackets, or a reg-name
@@ -195,19 +187,7 @@ func ValidHostPort(s string, needPort bool) bool {
 }
 
 // regNameByte is RFC 3986's unreserved and sub-delims.
-var regNameByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "-._~!$&'()*+,;=" {
-		t[c] = true
-	}
-	return t
-}()
+var regNameByte = AlnumAnd("-._~!$&'()*+,;=")
 
 // IsHexDigit reports whether c is a HEXDIG (either case).
 func IsHexDigit(c byte) bool {
