@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,28 +31,9 @@ func TestMain(m *testing.M) {
 func serveRing(t *testing.T, b backendtest.Backend, h http.Handler) string {
 	t.Helper()
 	s := &ringhttp.Server{Handler: h, ErrorLog: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	switch {
-	case b.Goroutine:
-		s.Mode = ringhttp.ModeGoroutine
-	case b.Inline:
-		s.Mode = ringhttp.ModeInline
-	}
+	b.SetMode(s)
 	ln := b.ListenTCP(t)
 	backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
-	return ln.Addr().String()
-}
-
-// serveNetHTTP serves h with net/http, the reference, until the test ends.
-func serveNetHTTP(t *testing.T, h http.Handler) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
-	done := make(chan struct{})
-	go func() { defer close(done); s.Serve(ln) }()
-	t.Cleanup(func() { s.Close(); <-done })
 	return ln.Addr().String()
 }
 
@@ -133,7 +113,7 @@ func TestFrameworks(t *testing.T) {
 	}
 	want := map[string][]string{}
 	for name, h := range apps() {
-		addr := serveNetHTTP(t, h)
+		addr := backendtest.ServeNetHTTP(t, h)
 		for _, req := range requests {
 			want[name] = append(want[name], exchange(t, addr, req))
 		}

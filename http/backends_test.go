@@ -41,14 +41,7 @@ func serve(t *testing.T, b backend, s *ringhttp.Server) string {
 }
 
 // setMode makes s serve in b's mode.
-func setMode(b backend, s *ringhttp.Server) {
-	switch {
-	case b.Goroutine:
-		s.Mode = ringhttp.ModeGoroutine
-	case b.Inline:
-		s.Mode = ringhttp.ModeInline
-	}
-}
+func setMode(b backend, s *ringhttp.Server) { b.SetMode(s) }
 
 // serveQuiet sends s's log to nowhere unless the test set a logger.
 func serveQuiet(s *ringhttp.Server) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
 // The tests here hold the server to net/http's concurrency contract: a
@@ -58,21 +59,6 @@ var uploadHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request
 	fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
 })
 
-// serveNetHTTP serves h with net/http on a loopback listener of Go's own,
-// until the test ends.
-func serveNetHTTP(t *testing.T, h http.Handler) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
-	done := make(chan struct{})
-	go func() { defer close(done); s.Serve(ln) }()
-	t.Cleanup(func() { s.Close(); <-done })
-	return ln.Addr().String()
-}
-
 // proxyTo is a ReverseProxy to the server at addr, on a Transport of its
 // own that waits for the backend's 100 Continue (as DefaultTransport).
 func proxyTo(t *testing.T, addr string) *httputil.ReverseProxy {
@@ -89,7 +75,9 @@ func proxyTo(t *testing.T, addr string) *httputil.ReverseProxy {
 // expectUpload sends a POST of size pattern bytes as curl does with
 // Expect: 100-continue: the header, then the body only once a 100
 // Continue came. It returns the interim statuses and the final response.
-func expectUpload(t *testing.T, addr string, size int64) (interim []int, status int, body string) {
+// If gated, only half the body goes out on the 100, and the rest once a
+// 103 with the Link "</late.css>; rel=preload" was read.
+func expectUpload(t *testing.T, addr string, size int64, gated bool) (interim []int, status int, body string) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -99,8 +87,16 @@ func expectUpload(t *testing.T, addr string, size int64) (interim []int, status 
 	c.SetDeadline(time.Now().Add(60 * time.Second))
 	fmt.Fprintf(c, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", size)
 	br := bufio.NewReader(c)
+	src := &pattern{size: size}
 	sent := make(chan error, 1)
-	started := false
+	sending := false
+	sendRest := func() {
+		sending = true
+		go func() {
+			_, err := io.Copy(c, src)
+			sent <- err
+		}()
+	}
 	for {
 		resp, err := http.ReadResponse(br, &http.Request{Method: "POST"})
 		if err != nil {
@@ -111,7 +107,7 @@ func expectUpload(t *testing.T, addr string, size int64) (interim []int, status 
 			if err != nil {
 				t.Fatalf("reading the body: %v", err)
 			}
-			if started {
+			if sending {
 				if err := <-sent; err != nil {
 					t.Fatalf("sending the body: %v", err)
 				}
@@ -119,12 +115,20 @@ func expectUpload(t *testing.T, addr string, size int64) (interim []int, status 
 			return interim, resp.StatusCode, string(b)
 		}
 		interim = append(interim, resp.StatusCode)
-		if resp.StatusCode == http.StatusContinue && !started {
-			started = true
-			go func() {
-				_, err := io.Copy(c, &pattern{size: size})
-				sent <- err
-			}()
+		switch {
+		case resp.StatusCode == http.StatusContinue && src.off == 0 && !sending:
+			if !gated {
+				sendRest()
+				break
+			}
+			if _, err := io.CopyN(c, src, size/2); err != nil {
+				t.Fatalf("sending the first half: %v", err)
+			}
+		case resp.StatusCode == http.StatusEarlyHints && gated && !sending:
+			if resp.Header.Get("Link") != "</late.css>; rel=preload" {
+				t.Fatalf("103's Link: %q", resp.Header.Get("Link"))
+			}
+			sendRest()
 		}
 	}
 }
@@ -139,13 +143,13 @@ func TestExpectContinueProxy(t *testing.T) {
 	sizes := []int64{2 << 20, 50 << 20}
 	run(t, func(t *testing.T, b backend) {
 		backends := []struct{ name, addr string }{
-			{"net/http", serveNetHTTP(t, uploadHandler)},
+			{"net/http", backendtest.ServeNetHTTP(t, uploadHandler)},
 			{"ringnet", serve(t, b, &ringhttp.Server{Handler: uploadHandler})},
 		}
 		for _, be := range backends {
 			front := serve(t, b, &ringhttp.Server{Handler: proxyTo(t, be.addr)})
 			for _, size := range sizes {
-				interim, status, body := expectUpload(t, front, size)
+				interim, status, body := expectUpload(t, front, size, false)
 				if status != 200 || body != digest(size) {
 					t.Fatalf("%s backend, %d bytes, curl-style: %d %q, want 200 %q", be.name, size, status, body, digest(size))
 				}
@@ -223,7 +227,7 @@ func TestInformationalBesideBodyRead(t *testing.T) {
 				}
 				io.WriteString(w, <-result)
 			})})
-			interim, status, body := expectUploadGated(t, addr, size, order == "during")
+			interim, status, body := expectUpload(t, addr, size, order == "during")
 			if status != 200 || body != digest(size) {
 				t.Fatalf("%s: %d %q, want 200 %q", order, status, body, digest(size))
 			}
@@ -242,57 +246,6 @@ func TestInformationalBesideBodyRead(t *testing.T) {
 			}
 		}
 	})
-}
-
-// expectUploadGated is expectUpload whose second half, if gated, goes
-// out only once a 103 has been read after the 100.
-func expectUploadGated(t *testing.T, addr string, size int64, gated bool) ([]int, int, string) {
-	t.Helper()
-	if !gated {
-		return expectUpload(t, addr, size)
-	}
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(60 * time.Second))
-	fmt.Fprintf(c, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", size)
-	br := bufio.NewReader(c)
-	var interim []int
-	src := &pattern{size: size}
-	sent := make(chan error, 1)
-	for {
-		resp, err := http.ReadResponse(br, &http.Request{Method: "POST"})
-		if err != nil {
-			t.Fatalf("reading a response: %v (interim %v)", err, interim)
-		}
-		if resp.StatusCode >= 200 {
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatalf("reading the body: %v", err)
-			}
-			if err := <-sent; err != nil {
-				t.Fatalf("sending the body: %v", err)
-			}
-			return interim, resp.StatusCode, string(b)
-		}
-		interim = append(interim, resp.StatusCode)
-		switch resp.StatusCode {
-		case http.StatusContinue:
-			if _, err := io.CopyN(c, src, size/2); err != nil {
-				t.Fatalf("sending the first half: %v", err)
-			}
-		case http.StatusEarlyHints:
-			if resp.Header.Get("Link") != "</late.css>; rel=preload" {
-				t.Fatalf("103's Link: %q", resp.Header.Get("Link"))
-			}
-			go func() {
-				_, err := io.Copy(c, src)
-				sent <- err
-			}()
-		}
-	}
 }
 
 // TestFullDuplexEcho: with EnableFullDuplex, one goroutine reads the body

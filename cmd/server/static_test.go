@@ -206,12 +206,7 @@ func TestStaticSendfile(t *testing.T) {
 		s := &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			static.ServeHTTP(readFromRecorder{w, got}, r)
 		})}
-		switch {
-		case b.Goroutine:
-			s.Mode = ringhttp.ModeGoroutine
-		case b.Inline:
-			s.Mode = ringhttp.ModeInline
-		}
+		b.SetMode(s)
 		ln := b.ListenTCP(t)
 		backendtest.Serve(t, ln, s, ringhttp.ErrServerClosed)
 		resp, err := http.Get("http://" + ln.Addr().String() + "/big.bin")

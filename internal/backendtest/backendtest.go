@@ -7,10 +7,14 @@ package backendtest
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
+	"net/http"
 	"os"
 	"testing"
 
+	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/internal/leakcheck"
 	"github.com/ringnet/ringnet/netfd"
 )
@@ -170,4 +174,31 @@ func Serve(t testing.TB, ln net.Listener, s Server, closed error) {
 			t.Errorf("Serve: %v", err)
 		}
 	})
+}
+
+// SetMode makes s serve in b's mode: ModeGoroutine, ModeInline, or the
+// default ModeAuto.
+func (b Backend) SetMode(s *ringhttp.Server) {
+	switch {
+	case b.Goroutine:
+		s.Mode = ringhttp.ModeGoroutine
+	case b.Inline:
+		s.Mode = ringhttp.ModeInline
+	}
+}
+
+// ServeNetHTTP serves h with net/http on a loopback listener of Go's own,
+// the reference a test compares ringnet with, until the test ends; it
+// returns the address.
+func ServeNetHTTP(t testing.TB, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
+	done := make(chan struct{})
+	go func() { defer close(done); s.Serve(ln) }()
+	t.Cleanup(func() { s.Close(); <-done })
+	return ln.Addr().String()
 }
