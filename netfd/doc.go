@@ -81,8 +81,9 @@
 //     bytes in a buffer the kernel took from the loop's provided-buffer
 //     ring. Either way loop.deliver hands the bytes to LoopHandler.OnData
 //     and copies only what OnData did not consume into the connection.
-//   - LoopConn.Write appends to the connection's out queue and marks it
-//     dirty; at the end of the pass loop.flush starts a send for every
+//   - loop_conn_linux.go: LoopConn.Write appends to the connection's out
+//     queue and marks it dirty; at the end of the pass loop.flush starts a
+//     send for every
 //     dirty connection: write(2) on epoll (the rest waits for EPOLLOUT), a
 //     send SQE on io_uring, all of the pass's SQEs submitted by the one
 //     io_uring_enter in which the loop then waits. LoopConn.Flush, for a
