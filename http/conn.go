@@ -429,11 +429,11 @@ func (c *conn) setWatch(wt *watch) {
 }
 
 // cancelInFlight cancels the context of the request being served, for
-// Close: as in net/http, where closing the connection ends the read that
-// watches it, a handler waiting on its context returns. On a loop whose
-// handler holds it (ModeInline) nothing else would tell it.
+// Close (which has set killed first): as in net/http, where closing the
+// connection ends the read that watches it, a handler waiting on its
+// context returns. On a loop whose handler holds it (ModeInline) nothing
+// else would tell it.
 func (c *conn) cancelInFlight() {
-	c.killed.Store(true)
 	if ctx := c.inFlight.Load(); ctx != nil {
 		ctx.gone()
 	}

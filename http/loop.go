@@ -555,17 +555,26 @@ func (l *loopConn) Write(p []byte) (int, error) {
 	return l.conn().Write(p)
 }
 
-// sendNow has what Write queued on the loop sent at once rather than at
-// the end of the loop's pass: for a Flush, a 1xx or a 100 Continue, which
-// a handler running long on the loop would otherwise hold back.
-func (l *loopConn) sendNow() error {
+// withLoop runs f with the LoopConn under c.lcMu, unless the connection
+// left the loop, and reports whether it ran: how every call of the
+// request's side into the LoopConn is made (see conn.lcMu).
+func (l *loopConn) withLoop(f func(lc *netfd.LoopConn)) bool {
 	c := l.c
 	c.lcMu.Lock()
 	defer c.lcMu.Unlock()
 	if c.left {
-		return nil
+		return false
 	}
-	return l.lc.Flush()
+	f(l.lc)
+	return true
+}
+
+// sendNow has what Write queued on the loop sent at once rather than at
+// the end of the loop's pass: for a Flush, a 1xx or a 100 Continue, which
+// a handler running long on the loop would otherwise hold back.
+func (l *loopConn) sendNow() (err error) {
+	l.withLoop(func(lc *netfd.LoopConn) { err = lc.Flush() })
+	return err
 }
 
 // watchGone has f called when the loop sees the client go while the
@@ -574,36 +583,23 @@ func (l *loopConn) sendNow() error {
 // it). onLoop is false once the connection left: the caller watches the
 // blocking net.Conn instead.
 func (l *loopConn) watchGone(f func(), peek bool) (onLoop, gone bool) {
-	c := l.c
-	c.lcMu.Lock()
-	defer c.lcMu.Unlock()
-	if c.left {
-		return false, false
-	}
-	l.lc.OnGone(f)
-	return true, peek && l.lc.Gone()
+	onLoop = l.withLoop(func(lc *netfd.LoopConn) {
+		lc.OnGone(f)
+		gone = peek && lc.Gone()
+	})
+	return onLoop, gone
 }
 
-// checkpoint is LoopConn.Checkpoint, and whether the loop was handed off.
-func (l *loopConn) checkpoint() (time.Duration, bool) {
-	c := l.c
-	c.lcMu.Lock()
-	defer c.lcMu.Unlock()
-	if c.left {
-		return 0, true
-	}
-	return l.lc.Checkpoint(), l.lc.HandedOff()
+// checkpoint is LoopConn.Checkpoint, and whether the loop was handed off
+// (true once the connection left).
+func (l *loopConn) checkpoint() (ran time.Duration, handedOff bool) {
+	handedOff = true
+	l.withLoop(func(lc *netfd.LoopConn) { ran, handedOff = lc.Checkpoint(), lc.HandedOff() })
+	return ran, handedOff
 }
 
 // handOff is LoopConn.HandOff.
-func (l *loopConn) handOff() {
-	c := l.c
-	c.lcMu.Lock()
-	defer c.lcMu.Unlock()
-	if !c.left {
-		l.lc.HandOff()
-	}
-}
+func (l *loopConn) handOff() { l.withLoop(func(lc *netfd.LoopConn) { lc.HandOff() }) }
 
 // Close may come from any goroutine (Shutdown): on the loop it goes
 // through the loop.
