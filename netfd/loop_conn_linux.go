@@ -9,54 +9,64 @@ import (
 )
 
 // The connection side of the loops: a LoopConn, the methods a
-// LoopHandler calls on it, and its life (connState). What the loop does
-// with it (deliver, settle, remove) is in loop_linux.go; the hand-off
-// (Leave, HandOff, OnGone) in loop_handoff_linux.go.
+// LoopHandler calls on it, and its life (connState), with what the loop
+// does at each step of it (settle, remove, finishDetach). The hand-off
+// (Leave, HandOff, OnGone) is in loop_handoff_linux.go.
 
 // A LoopConn is a connection served by a loop. Its methods must be called
 // on its loop goroutine, from a LoopHandler method, except LocalAddr,
 // RemoteAddr and the context accessors, which the owner may call anywhere
 // it guards itself.
+//
+// Each field belongs to one goroutine, named by the group it is in.
 type LoopConn struct {
-	l            *loop
-	sysfd        int // -1 once closed or detached
-	slot, gen    uint32
-	network      string
-	laddr, raddr net.Addr
-	ctx          any
+	// Fixed before the connection reaches its loop.
+	l         *loop
+	slot, gen uint32 // the loop's table: lookup
+	network   string
+	raddr     net.Addr
 
-	state      connState
-	in         []byte // received, not consumed by OnData; nil when empty
-	out        []byte // queued, not yet handed to the kernel; nil when empty
-	sending    []byte // io_uring: the buffer of the send in flight
-	sendOff    int    // io_uring: how much of sending the kernel took
-	sendBusy   bool   // a send is in flight (io_uring) or waits for EPOLLOUT (epoll)
-	recvArmed  bool   // the kernel may still deliver received bytes
-	recvOff    bool   // receiving is stopped (back-pressure, close or detach)
-	paused     bool   // stopped for back-pressure
-	dirty      bool   // in the loop's dirty list
-	eof        bool   // the peer shut down its side
-	eofSent    bool   // OnEOF was called
-	hup        bool   // epoll: the peer shut down or the socket failed
-	recvCancel bool   // io_uring: a cancel of the recv is in flight
-	shutWr     bool   // CloseWrite waits for the queue to empty
-	err        error  // why the connection is ending, if not Close
-	detach     func(net.Conn, error)
+	// The owner's: the LoopHandler's, or whoever it lets use c.
+	laddr net.Addr // filled in by LocalAddr if not known
+	ctx   any
 
-	// The hand-off (loop_handoff_linux.go). callStart and callIn belong to
-	// the goroutine running c's LoopHandler method; away is set when that
-	// goroutine loses the loop, after which the loop holds what arrives
-	// in awayIn until Leave.
-	callStart int64
-	callIn    []byte
-	away      bool
-	awayIn    []byte
-	later     []func() // what the handed-off method did with c, for comeBack
-	left      bool     // its method called Leave (its goroutine's field)
-	leaving   bool     // detach is Leave's: call it directly (the loop's field)
-	toldClose bool     // OnClose was called (the loop's field)
-	gone      atomic.Pointer[func()]
-	goneSeen  atomic.Bool // the loop saw the peer go while c was away
+	// The loop's: touched only by the goroutine that runs the loop, in
+	// the loop itself or in a LoopConn method of a LoopHandler method that
+	// holds the loop (pinned).
+	sysfd       int // -1 once closed or detached
+	state       connState
+	in          []byte // received, not consumed by OnData; nil when empty
+	out         []byte // queued, not yet handed to the kernel; nil when empty
+	sending     []byte // io_uring: the buffer of the send in flight
+	sendOff     int    // io_uring: how much of sending the kernel took
+	sendBusy    bool   // a send is in flight (io_uring) or waits for EPOLLOUT (epoll)
+	recvArmed   bool   // the kernel may still deliver received bytes
+	recvOff     bool   // receiving is stopped (back-pressure, close or detach)
+	paused      bool   // stopped for back-pressure
+	dirty       bool   // in the loop's dirty list
+	eof         bool   // the kernel said the peer shut down its side: receive no more
+	eofDue      bool   // and that was dispatched: OnEOF follows what c holds
+	eofSent     bool   // OnEOF was called
+	hup         bool   // epoll: the peer shut down or the socket failed
+	recvCancel  bool   // io_uring: a cancel of the recv is in flight
+	undelivered int32  // evData events for c not dispatched yet
+	inMethod    bool   // c's LoopHandler method runs (on the loop, or away)
+	shutWr      bool   // CloseWrite waits for the queue to empty
+	toldClose   bool   // OnClose was called
+	leaving     bool   // detach is Leave's: call it directly, not as a method
+	err         error  // why the connection is ending, if not Close
+	detach      func(net.Conn, error)
+	away        *away // c's method lost the loop and has not returned (loop_handoff_linux.go)
+
+	// The method's: the goroutine running c's LoopHandler method (see
+	// invoke), which keeps them after it loses the loop.
+	callStart int64     // the method's call in l.call, 0 outside it
+	callIn    []byte    // the method's input (OnData's in)
+	lost      *lostCall // what the method did with c after losing the loop
+
+	// Any goroutine's: OnGone.
+	gone     atomic.Pointer[func()]
+	goneSeen atomic.Bool // the loop saw the peer go while c was away
 }
 
 // connState is a LoopConn's life: open, then closing or detaching until
@@ -74,14 +84,13 @@ const (
 // returns len(p). After Close, Detach or a failure it returns an error
 // that is net.ErrClosed. When more than LoopConfig.MaxQueued bytes are
 // queued, the loop stops reading from c until half of them were sent.
-func (c *LoopConn) Write(p []byte) (int, error) {
-	if !c.pin() {
+func (c *LoopConn) Write(p []byte) (n int, err error) {
+	if !c.pinned(func() { n, err = c.write(p) }) {
 		q := append([]byte(nil), p...)
-		c.defer_(func() { c.write(q) })
+		c.later(func() { c.write(q) })
 		return len(p), nil
 	}
-	defer c.unpin()
-	return c.write(p)
+	return n, err
 }
 
 func (c *LoopConn) write(p []byte) (int, error) {
@@ -106,12 +115,9 @@ func (c *LoopConn) write(p []byte) (int, error) {
 
 // Queued returns how many written bytes the kernel has not taken yet; 0
 // once the loop was handed off.
-func (c *LoopConn) Queued() int {
-	if !c.pin() {
-		return 0
-	}
-	defer c.unpin()
-	return c.queued()
+func (c *LoopConn) Queued() (n int) {
+	c.pinned(func() { n = c.queued() })
+	return n
 }
 
 func (c *LoopConn) queued() int { return len(c.out) + len(c.sending) - c.sendOff }
@@ -124,11 +130,12 @@ func (c *LoopConn) queued() int { return len(c.out) + len(c.sending) - c.sendOff
 // in flight (io_uring), while reading is paused for back-pressure (the
 // loop resumes it as it sends), or once the loop was handed off: what the
 // method writes then is sent when it returns, unless it calls Leave.
-func (c *LoopConn) Flush() error {
-	if !c.pin() {
-		return nil
-	}
-	defer c.unpin()
+func (c *LoopConn) Flush() (err error) {
+	c.pinned(func() { err = c.flush() })
+	return err
+}
+
+func (c *LoopConn) flush() error {
 	if c.state != connOpen || c.sendBusy || c.paused || len(c.out) == 0 {
 		return nil
 	}
@@ -156,11 +163,12 @@ func (c *LoopConn) Flush() error {
 // does not wait). It is for a LoopHandler method that runs long: while it
 // holds the loop, the loop cannot see the peer go. Once the loop was
 // handed off it reports false: OnGone tells then.
-func (c *LoopConn) Gone() bool {
-	if !c.pin() {
-		return false
-	}
-	defer c.unpin()
+func (c *LoopConn) Gone() (gone bool) {
+	c.pinned(func() { gone = c.goneNow() })
+	return gone
+}
+
+func (c *LoopConn) goneNow() bool {
 	if c.state != connOpen || c.eof || c.err != nil {
 		return true
 	}
@@ -181,13 +189,11 @@ func (c *LoopConn) Gone() bool {
 
 // Close sends what is queued, then closes the connection; OnClose follows
 // with a nil error. Bytes that arrive meanwhile are dropped.
-func (c *LoopConn) Close() error {
-	if !c.pin() {
-		c.defer_(func() { c.close() })
-		return nil
+func (c *LoopConn) Close() (err error) {
+	if !c.pinned(func() { err = c.close() }) {
+		c.later(func() { c.close() })
 	}
-	defer c.unpin()
-	return c.close()
+	return err
 }
 
 func (c *LoopConn) close() error {
@@ -202,13 +208,11 @@ func (c *LoopConn) close() error {
 
 // CloseWrite shuts down the sending side once the queued bytes are sent
 // (the peer reads EOF); c keeps receiving.
-func (c *LoopConn) CloseWrite() error {
-	if !c.pin() {
-		c.defer_(func() { c.closeWrite() })
-		return nil
+func (c *LoopConn) CloseWrite() (err error) {
+	if !c.pinned(func() { err = c.closeWrite() }) {
+		c.later(func() { c.closeWrite() })
 	}
-	defer c.unpin()
-	return c.closeWrite()
+	return err
 }
 
 func (c *LoopConn) closeWrite() error {
@@ -238,17 +242,15 @@ func (c *LoopConn) shutdownWrite() error {
 // connection. OnClose is not called for c; on failure fn gets the error
 // and a nil net.Conn, and the connection is closed.
 func (c *LoopConn) Detach(fn func(net.Conn, error)) {
-	if !c.pin() {
-		c.defer_(func() { c.detachTo(fn) })
-		return
+	if !c.pinned(func() { c.detachTo(fn) }) {
+		c.later(func() { c.detachTo(fn) })
 	}
-	defer c.unpin()
-	c.detachTo(fn)
 }
 
 func (c *LoopConn) detachTo(fn func(net.Conn, error)) {
 	if c.state != connOpen {
-		fn(nil, c.opError("detach", net.ErrClosed))
+		err := c.opError("detach", net.ErrClosed)
+		c.l.queue(event{c: c, kind: evCall, fn: func() { fn(nil, err) }})
 		return
 	}
 	c.detach = fn
@@ -260,12 +262,10 @@ func (c *LoopConn) detachTo(fn func(net.Conn, error)) {
 // Abort closes c at once, dropping what is queued; OnClose follows with
 // an error that is net.ErrClosed.
 func (c *LoopConn) Abort() {
-	if !c.pin() {
-		c.defer_(func() { c.fail(c.opError("close", net.ErrClosed)) })
-		return
+	abort := func() { c.fail(c.opError("close", net.ErrClosed)) }
+	if !c.pinned(abort) {
+		c.later(abort)
 	}
-	defer c.unpin()
-	c.fail(c.opError("close", net.ErrClosed))
 }
 
 // fail ends c because of err: what is queued is dropped and the
@@ -309,4 +309,111 @@ func (c *LoopConn) SetContext(ctx any) { c.ctx = ctx }
 
 func (c *LoopConn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// What the loop does at each step of a connection's life. The backends
+// call eof and sent while they reap; none of these calls the handler:
+// they queue an event for the dispatcher.
+
+// eof records that the peer shut down its side; OnEOF follows.
+func (l *loop) eof(c *LoopConn) {
+	c.eof = true
+	l.peerGone(c)
+	l.queue(event{c: c, kind: evEOF})
+}
+
+// sent records that the kernel took all of c's output so far.
+func (l *loop) sent(c *LoopConn) {
+	if c.shutWr && c.err == nil {
+		if err := c.shutdownWrite(); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	if c.paused && c.state == connOpen {
+		l.queue(event{c: c, kind: evHeld}) // resumes reading if the queue drained enough
+	}
+	l.settle(c)
+}
+
+// settle finishes a Close or Detach once nothing is in flight on c.
+func (l *loop) settle(c *LoopConn) {
+	if c.state != connClosing && c.state != connDetaching {
+		return
+	}
+	if c.recvArmed || c.sendBusy || (len(c.out) > 0 && c.err == nil) || c.undelivered > 0 ||
+		(c.inMethod && c.away == nil) {
+		return // the kernel, the dispatcher or c's method still has some of c
+	}
+	if c.state == connDetaching && c.err == nil {
+		l.finishDetach(c)
+		return
+	}
+	l.remove(c)
+	err := unix.Close(c.sysfd)
+	c.sysfd = -1
+	c.state = connDone
+	if c.err == nil && err != nil {
+		c.err = c.opError("close", os.NewSyscallError("close", err))
+	}
+	l.peerGone(c)
+	if fn := c.detach; fn != nil { // a Detach or Leave that failed
+		err := c.err
+		if err == nil {
+			err = c.opError("detach", net.ErrClosed)
+		}
+		l.handOver(c, fn, nil, err)
+		return
+	}
+	l.queue(event{c: c, kind: evClose}) // not while away: comeBack queues it
+}
+
+// remove takes c out of the loop's table and returns its buffers.
+func (l *loop) remove(c *LoopConn) {
+	l.conns[c.slot] = nil
+	l.free = append(l.free, c.slot)
+	l.live--
+	l.bufs.put(c.out)
+	c.out = nil
+	if c.state != connDetaching {
+		if c.away == nil { // else c's method may still read it
+			l.bufs.put(c.in)
+		}
+		c.in = nil
+	}
+}
+
+// finishDetach moves c to the blocking mode and gives it to its owner.
+func (l *loop) finishDetach(c *LoopConn) {
+	l.k.release(c)
+	held := c.in
+	c.in = nil
+	l.remove(c)
+	s := c.sysfd
+	c.sysfd = -1
+	c.state = connDone
+	var conn net.Conn
+	drv, err := driverFor(l.g.backend)
+	if err != nil {
+		unix.Close(s)
+		err = c.opError("detach", err)
+	} else if fd, ferr := newFD(s, drv); ferr != nil {
+		err = c.opError("detach", ferr)
+	} else {
+		fd.pending = append([]byte(nil), held...)
+		conn = newConn(fd, c.network, c.laddr, c.raddr)
+	}
+	l.bufs.put(held)
+	l.handOver(c, c.detach, conn, err)
+}
+
+// handOver gives the outcome of a Detach or Leave to its function:
+// Leave's at once (its goroutine waits for it), Detach's as a method for
+// c, once the method that called Detach has returned.
+func (l *loop) handOver(c *LoopConn, fn func(net.Conn, error), conn net.Conn, err error) {
+	if c.leaving {
+		fn(conn, err)
+		return
+	}
+	l.queue(event{c: c, kind: evCall, fn: func() { fn(conn, err) }})
 }

@@ -2,131 +2,125 @@ package netfd
 
 import (
 	"errors"
-	"fmt"
-	"log/slog"
 	"net"
-	"runtime"
 	"time"
 )
 
 // The hand-off: a LoopHandler method that blocks must not hold up the
 // other connections of its loop. Every method runs through invoke, which
-// publishes when it began; the watchdog (or Leave, when the handler knows
-// it will block) moves that start time to callTaken and starts a new
-// goroutine on the loop, which goes on with the batches the old one was
-// working through. The old goroutine keeps only its connection: the loop
-// marks it away (it delivers nothing more to it and tells the owner if the
-// peer goes, see OnGone), and when its method returns, invoke unwinds the
-// old goroutine out of the loop (errLostLoop). Its connection goes on in
-// blocking mode through Leave.
+// publishes in l.call which method holds the loop and since when; the
+// watchdog (or Leave, or HandOff, when the handler knows it will block)
+// takes the loop from that method and starts a new goroutine on it, which
+// goes on with the loop's events from the dispatcher's cursor. The old
+// goroutine keeps only its connection: the loop marks it away (c.away: it
+// holds what arrives for it and tells the owner if the peer goes, see
+// OnGone), and when its method returns, invoke gives the connection back
+// to the loop (comeBack) and the goroutine returns out of the loop.
+//
+// l.call is one word that the method's goroutine and the watchdog race
+// on, with four states:
+//
+//	callIdle     no method runs
+//	running(s)   method call s runs (s is odd, from l.seq, never repeats)
+//	pinned(s)    method call s is inside a LoopConn method (pinned):
+//	             the watchdog waits, so that no LoopConn method is cut in
+//	             two by a hand-off
+//	callTaken    the loop was handed off during the method
+//
+//	idle ──invoke──▶ running(s) ──return──▶ idle
+//	running(s) ◀──pinned──▶ pinned(s)
+//	running(s) ──Checkpoint──▶ running(s')
+//	running(s) ──watchdog, Leave, HandOff──▶ taken ──successor starts──▶ idle
+const (
+	callIdle  int64 = 0
+	callTaken int64 = -1
+)
 
-// invoke runs f, a LoopHandler method for c, which returns how much of
-// in it consumed (OnData; 0 for the others); rest is what follows in in
-// c's unconsumed input. If the loop was handed off meanwhile, the
-// goroutine gives c back to the loop (comeBack, with the input f did not
-// consume and what f did with c meanwhile), runs lost to give back what
-// the loop lent f, and unwinds out of the loop (errLostLoop). A panic in f
-// is logged and fails c, as net/http recovers a handler's, also when the
-// loop was handed off during f (then once c is back on the loop).
-func (l *loop) invoke(c *LoopConn, in, rest []byte, f func() int, lost func()) int {
-	if l.call.Load() != 0 {
-		return f() // called from another method (say OnClose from Close): part of it
-	}
-	start := l.seq.Add(1)<<1 | 1 // odd: never 0, callTaken or pinned
+// startCall publishes that the method for c, given in, now holds the
+// loop: c's method-side fields are written before the call is visible.
+func (l *loop) startCall(c *LoopConn, in []byte) {
+	start := l.seq.Add(1)<<1 | 1
 	l.callConn = c
 	c.callStart, c.callIn = start, in
 	l.callTick.Store(l.g.tick.Load())
 	l.call.Store(start)
-	var n int
-	p := callRecovered(func() { n = f() })
-	// f may have moved the call on (Checkpoint) or left (Leave: 0).
-	if cur := c.callStart; cur == 0 || !l.call.CompareAndSwap(cur, 0) {
-		if !c.left { // c goes on in the loop, or fails there if f panicked
-			held := append([]byte(nil), in[min(max(n, 0), len(in)):]...)
-			held = append(held, rest...)
-			later := c.later
-			c.later = nil
-			if p != nil {
-				err := c.panicked(p)
-				later = append(later, func() { c.fail(err) })
-			}
-			l.post(func() { l.comeBack(c, held, later) })
-		} else if p != nil {
-			c.panicked(p) // after Leave the connection is the method's
-		}
-		if lost != nil {
-			lost()
-		}
-		panic(errLostLoop)
-	}
-	c.callStart, c.callIn = 0, nil
-	if p != nil {
-		c.fail(c.panicked(p))
-	}
-	return n
 }
 
-// A handlerPanic is what a LoopHandler method panicked with, and where.
-type handlerPanic struct {
-	val   any
-	stack []byte
+// An away is what the loop keeps for a connection whose method lost the
+// loop, until the method returns (comeBack) or calls Leave (leave). The
+// loop's; nil for every connection whose method never blocked.
+type away struct {
+	in []byte // what arrived meanwhile
 }
 
-// panicked logs p and returns the error that fails c for it.
-func (c *LoopConn) panicked(p *handlerPanic) error {
-	slog.Error("netfd: LoopHandler panicked", "panic", p.val, "stack", string(p.stack))
-	return c.opError("read", fmt.Errorf("netfd: LoopHandler panicked: %v", p.val))
+// A lostCall is what c's method did with c after it lost the loop, for
+// the loop to do once it returns. The method's goroutine's.
+type lostCall struct {
+	later []func() // LoopConn methods it called, in order
+	left  bool     // it called Leave: c is its net.Conn now
+}
+
+// pinned runs f, the part of a LoopConn method that touches the loop's
+// state, and reports true; if c's method has lost the loop it reports
+// false and f does not run: the caller then records what to do for
+// comeBack (later) or answers from what it knows. Outside c's method the
+// caller is the loop goroutine serving another connection, or a goroutine
+// its owner serializes with the loop, and nothing is pinned.
+func (c *LoopConn) pinned(f func()) bool {
+	s := c.callStart
+	if s == 0 {
+		f()
+		return true
+	}
+	if !c.l.call.CompareAndSwap(s, s+1) {
+		return false
+	}
+	defer c.l.call.Store(s)
+	f()
+	return true
+}
+
+// later records op, something c's handed-off method did with c, to take
+// effect through the loop, in order, once the method returns.
+func (c *LoopConn) later(op func()) {
+	if c.lost == nil {
+		c.lost = &lostCall{}
+	}
+	c.lost.later = append(c.lost.later, op)
 }
 
 // comeBack serves c on the loop again after its method, handed off,
 // returned: held is the input it did not consume, later what it did with
 // c meanwhile.
 func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
+	a := c.away
+	c.away, c.inMethod = nil, false
 	if c.state == connDone {
 		// Closed while away (by a Close of the method's before the loop
-		// was handed off, or a failure): settle left OnClose to here. A
+		// was handed off, or a failure): OnClose was left to here. A
 		// connection that was detached gets none.
-		c.away = false
 		if c.detach == nil {
-			l.tellClose(c)
+			l.queue(event{c: c, kind: evClose})
 		}
 		return
 	}
-	c.away = false
 	l.bufs.put(c.in) // what the method was given; it is done with it
 	c.in = nil
-	if len(held)+len(c.awayIn) > 0 {
+	if len(held)+len(a.in) > 0 {
 		c.in = l.bufs.append(nil, held)
-		c.in = append(c.in, c.awayIn...)
+		c.in = append(c.in, a.in...)
 	}
-	c.awayIn = nil
 	for _, f := range later {
 		f()
 	}
 	if c.state != connOpen {
+		l.settle(c)
 		return
 	}
 	if !c.paused {
 		l.k.resumeRecv(c) // receiving stopped or skipped while away
 	}
-	if len(c.in) > 0 {
-		l.deliver(c, nil, nil)
-	}
-	l.tellEOF(c)
-}
-
-// callRecovered runs f and returns what it panicked with, with the stack
-// of the panic (taken before the deferred call returns, while the
-// panicking frames are still on it), or nil.
-func callRecovered(f func()) (p *handlerPanic) {
-	defer func() {
-		if v := recover(); v != nil {
-			stack := make([]byte, 64<<10)
-			p = &handlerPanic{v, stack[:runtime.Stack(stack, false)]}
-		}
-	}()
-	f()
-	return nil
+	l.queue(event{c: c, kind: evHeld})
 }
 
 // handOff gives the loop to a new goroutine. The caller has moved
@@ -136,33 +130,14 @@ func callRecovered(f func()) (p *handlerPanic) {
 // takeOver), so that a connection that left, for a long download say,
 // does not pin a read buffer of its own (64 KiB on epoll).
 func (l *loop) handOff(c *LoopConn, leaving bool) {
-	c.away = true
+	c.away = &away{}
 	if !leaving {
 		l.k.takeOver()
 	}
 	go func() {
-		l.call.Store(0)
+		l.call.Store(callIdle)
 		l.runOwned()
 	}()
-}
-
-// pin keeps the loop from being handed off while a LoopConn method runs
-// in c's own LoopHandler method; it fails once the loop was handed off,
-// and the method must then Leave. Outside c's method the caller is the
-// loop goroutine serving another connection, and nothing is pinned.
-func (c *LoopConn) pin() bool {
-	s := c.callStart
-	return s == 0 || c.l.call.CompareAndSwap(s, s+1)
-}
-
-// defer records op, something c's handed-off method did with c, to take
-// effect through the loop, in order, once the method returns.
-func (c *LoopConn) defer_(op func()) { c.later = append(c.later, op) }
-
-func (c *LoopConn) unpin() {
-	if s := c.callStart; s != 0 {
-		c.l.call.Store(s)
-	}
 }
 
 // watch is the watchdog and the loops' clock: every half HandOffAfter it
@@ -263,8 +238,11 @@ func (c *LoopConn) leave(consumed int, keep bool) (net.Conn, error) {
 	if l.call.CompareAndSwap(start, callTaken) {
 		l.handOff(c, !keep)
 	} // else the watchdog has handed it off already (with takeOver)
-	later := c.later
-	c.later, c.left = nil, true
+	var later []func()
+	if c.lost != nil {
+		later = c.lost.later
+	}
+	c.lost = &lostCall{left: true}
 	type result struct {
 		conn net.Conn
 		err  error
@@ -300,16 +278,16 @@ func (l *loop) leave(c *LoopConn, held []byte, keep bool, fn func(net.Conn, erro
 		fn(nil, err)
 		return
 	}
-	c.away = false // from now on what arrives is c.in, handed over below
+	a := c.away
+	c.away, c.inMethod = nil, false // from now on what arrives is c.in, handed over below
 	// c.in may be what the old goroutine was given: reused unless it may
 	// still read it (LeaveKeepingInput), else left to the collector.
 	if !keep {
 		l.bufs.put(c.in)
 	}
 	c.in = l.bufs.append(nil, held)
-	if len(c.awayIn) > 0 {
-		c.in = append(c.in, c.awayIn...)
-		c.awayIn = nil
+	if a != nil {
+		c.in = append(c.in, a.in...)
 	}
 	c.detach, c.leaving = fn, true
 	c.state = connDetaching
@@ -341,7 +319,7 @@ func (c *LoopConn) OnGone(f func()) {
 // peerGone calls c's OnGone function for an away connection, or has
 // OnGone call it once registered.
 func (l *loop) peerGone(c *LoopConn) {
-	if !c.away {
+	if c.away == nil {
 		return
 	}
 	c.goneSeen.Store(true)
@@ -368,12 +346,7 @@ func (c *LoopConn) HandedOff() bool {
 // another goroutine closes an idle connection or enforces a timeout.
 func (c *LoopConn) Do(f func(c *LoopConn)) {
 	l := c.l
-	l.post(func() {
-		if c.state != connOpen || c.away {
-			return
-		}
-		l.invoke(c, nil, nil, func() int { f(c); return 0 }, nil)
-	})
+	l.post(func() { l.queue(event{c: c, kind: evDo, fn: func() { f(c) }}) })
 }
 
 // HandOff, called from the LoopHandler method running for c, gives the

@@ -3,7 +3,6 @@ package netfd
 import (
 	"errors"
 	"net"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -38,8 +37,11 @@ type Loops struct {
 }
 
 // A loopKernel is the backend side of one loop: an epoll instance
-// (loop_epoll_linux.go) or an io_uring ring (loop_uring_linux.go). Its
-// methods run on the loop goroutine, except wake.
+// (loop_epoll_linux.go) or an io_uring ring (loop_uring_linux.go). It only
+// reaps: it turns what the kernel reports into op-state updates and events
+// on the loop's queue, and never calls LoopHandler code (the dispatcher
+// does, loop_dispatch_linux.go). Its methods run on the loop goroutine,
+// except wake.
 //
 //	add(c) error       start receiving on c, a new connection
 //	send(c)            c.out holds bytes and no send is busy: start sending
@@ -47,9 +49,11 @@ type Loops struct {
 //	                   c's receive, c.recvArmed is false and settle(c) runs
 //	resumeRecv(c)      receive again after stopRecv, for back-pressure
 //	release(c)         forget c, whose descriptor stays open (Detach)
-//	wait(block)        submit what is queued, wait for events (only if block)
-//	                   and dispatch them to the loop
-//	wake()             make a blocked wait return; any goroutine
+//	reap(block)        submit what is queued, wait for the kernel (only if
+//	                   block) and queue what it reports; every event queued
+//	                   before was dispatched
+//	done(ev)           ev was dispatched: its bytes may be reused
+//	wake()             make a blocked reap return; any goroutine
 //	takeOver()         prepare for a new loop goroutine (hand-off), called
 //	                   while the old one may still run a LoopHandler method
 //	close()            release the kernel interface; no op is in flight
@@ -59,55 +63,44 @@ type loopKernel interface {
 	stopRecv(c *LoopConn)
 	resumeRecv(c *LoopConn)
 	release(c *LoopConn)
-	wait(block bool) error
+	reap(block bool) error
+	done(ev event)
 	wake()
 	takeOver()
 	close()
 }
 
 // A loop is one loop goroutine and what it owns. Fields without a comment
-// belong to the loop goroutine.
+// belong to the goroutine that runs the loop.
 type loop struct {
-	g     *Loops
-	k     loopKernel
-	conns []*LoopConn // by slot
-	free  []uint32    // free slots
-	gen   uint32
-	live  int // connections in conns
-	dirty []*LoopConn
-	bufs  bufPool
+	g      *Loops
+	k      loopKernel
+	conns  []*LoopConn // by slot
+	free   []uint32    // free slots
+	gen    uint32
+	live   int // connections in conns
+	dirty  []*LoopConn
+	bufs   bufPool
+	events []event // for the dispatcher; events[next:] still to dispatch
+	next   int
 
 	inMu    sync.Mutex // guards inbox
 	inbox   []func()
 	pending atomic.Bool // inbox is not empty: a wake-up was sent
 	stop    bool        // Close was called: close every connection, then exit
 
-	// The batches a pass works through keep their cursor here, so that a
-	// goroutine taking the loop over goes on where the old one stopped.
-	inboxRun []func()
-	inboxPos int
-	dirtyPos int
-
-	// call identifies the LoopHandler method now running (odd, from
-	// seq), 0 when none runs, callTaken once the loop was handed off
-	// during it: whoever moves it from a start time to callTaken (the
-	// watchdog, or Leave) hands the loop off. callConn is the connection
-	// of that method, written before call.
+	// The method now running and the hand-off (loop_handoff_linux.go):
+	// call is the state of the running method, callTick when it (or its
+	// piece since the last Checkpoint) began, seq numbers the calls;
+	// callConn is the running method's connection, written before call.
 	call       atomic.Int64
-	callTick   atomic.Int64 // g.tick when the running method (or piece) began
-	seq        atomic.Int64 // numbers the calls, so that call values never repeat
+	callTick   atomic.Int64
+	seq        atomic.Int64
 	callConn   *LoopConn
 	canHandOff bool // false for a ring owned by a locked thread
 
 	exited chan struct{} // closed when the loop has stopped for good
 }
-
-// callTaken marks a loop handed off during the running method.
-const callTaken = -1
-
-// errLostLoop unwinds the goroutine that lost its loop, from where its
-// LoopHandler method returned to the top of the loop goroutine.
-var errLostLoop = errors.New("netfd: loop handed off")
 
 // NewLoops starts the loops, each on its own goroutine.
 func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
@@ -174,33 +167,36 @@ func (l *loop) start() error {
 // releases the kernel side, or returns early if the goroutine lost the
 // loop to a successor during a LoopHandler method.
 func (l *loop) runOwned() {
-	defer func() {
-		if p := recover(); p != nil && p != errLostLoop {
-			panic(p)
-		}
-	}()
-	l.run()
+	if !l.run() {
+		return
+	}
 	l.k.close()
 	close(l.exited)
 	l.g.done.Done()
 }
 
-// run is the loop: run what other goroutines posted, flush the queued
-// writes, wait for the kernel and dispatch its events, until Close.
-func (l *loop) run() {
+// run is the loop: run what other goroutines posted, dispatch the events,
+// flush the queued writes, and reap what the kernel reports, until Close
+// (true) or until the goroutine loses the loop (false).
+func (l *loop) run() bool {
 	for {
 		l.runInbox()
-		if l.stop && l.live == 0 && !l.pending.Load() {
-			return
+		if !l.dispatch() {
+			return false
 		}
-		l.flush()
-		if err := l.k.wait(!l.pending.Load()); err != nil {
+		if l.stop && l.live == 0 && !l.pending.Load() {
+			return true
+		}
+		l.flush() // may queue events (a send that failed closes its connection)
+		if err := l.k.reap(!l.pending.Load() && len(l.events) == 0); err != nil {
 			panic("netfd: loop: " + err.Error()) // the kernel interface failed; nothing can be served
 		}
 	}
 }
 
-// post runs f on the loop goroutine at the start of its next pass.
+// post has f run on the loop goroutine at the start of its next pass. f
+// does the loop's bookkeeping and never calls the handler: it queues an
+// event for that.
 func (l *loop) post(f func()) {
 	l.inMu.Lock()
 	l.inbox = append(l.inbox, f)
@@ -210,48 +206,30 @@ func (l *loop) post(f func()) {
 	}
 }
 
-// soon is post from the loop goroutine: f runs at the start of the next
-// pass, after the current LoopHandler method, and no wake-up is needed.
-// OnClose and Detach's function go this way, so that they never run
-// inside the Close or Detach that caused them, on either backend.
-func (l *loop) soon(f func()) {
-	l.inMu.Lock()
-	l.inbox = append(l.inbox, f)
-	l.inMu.Unlock()
-	l.pending.Store(true)
-}
-
 func (l *loop) runInbox() {
-	if l.inboxPos == len(l.inboxRun) {
-		if !l.pending.Load() {
-			return
-		}
-		l.inMu.Lock()
-		l.inboxRun, l.inboxPos = l.inbox, 0
-		l.inbox = nil
-		l.pending.Store(false)
-		l.inMu.Unlock()
+	if !l.pending.Load() {
+		return
 	}
-	for l.inboxPos < len(l.inboxRun) {
-		f := l.inboxRun[l.inboxPos]
-		l.inboxRun[l.inboxPos] = nil
-		l.inboxPos++
+	l.inMu.Lock()
+	run := l.inbox
+	l.inbox = nil
+	l.pending.Store(false)
+	l.inMu.Unlock()
+	for _, f := range run {
 		f()
 	}
 }
 
 // flush starts a send on every connection that queued bytes this pass.
 func (l *loop) flush() {
-	for l.dirtyPos < len(l.dirty) {
-		c := l.dirty[l.dirtyPos]
-		l.dirty[l.dirtyPos] = nil
-		l.dirtyPos++
+	for i, c := range l.dirty {
+		l.dirty[i] = nil
 		c.dirty = false
 		if len(c.out) > 0 && !c.sendBusy && c.sysfd >= 0 {
 			l.k.send(c)
 		}
 	}
-	l.dirty, l.dirtyPos = l.dirty[:0], 0
+	l.dirty = l.dirty[:0]
 }
 
 // Serve accepts connections on ln, a Listener of this package on the
@@ -409,17 +387,15 @@ func (l *loop) open(c *LoopConn, buffered []byte) {
 		unix.Close(c.sysfd)
 		c.sysfd = -1
 		c.state = connDone
-		err = c.opError("register", err)
-		l.invoke(c, nil, nil, func() int {
-			l.g.h.OnOpen(c)
-			l.g.h.OnClose(c, err)
-			return 0
-		}, nil)
+		c.err = c.opError("register", err)
+		l.queue(event{c: c, kind: evOpen})
+		l.queue(event{c: c, kind: evClose})
 		return
 	}
-	l.invoke(c, nil, nil, func() int { l.g.h.OnOpen(c); return 0 }, nil)
-	if len(buffered) > 0 && c.state == connOpen {
-		l.deliver(c, buffered, nil)
+	l.queue(event{c: c, kind: evOpen})
+	if len(buffered) > 0 {
+		c.in = l.bufs.append(nil, buffered)
+		l.queue(event{c: c, kind: evHeld})
 	}
 }
 
@@ -449,199 +425,6 @@ func (l *loop) lookup(slot, gen uint32) *LoopConn {
 		}
 	}
 	return nil
-}
-
-// deliver hands bytes that arrived on c to the handler and keeps what it
-// did not consume. lost runs if the handler's goroutine loses the loop
-// (see invoke): it gives back what data lives in.
-func (l *loop) deliver(c *LoopConn, data []byte, lost func()) {
-	if c.away {
-		// The handler's goroutine left the loop: keep the bytes for its
-		// Leave, within bounds.
-		c.awayIn = append(c.awayIn, data...)
-		if len(c.awayIn) > l.g.maxQueued {
-			l.k.stopRecv(c)
-		}
-		return
-	}
-	if c.state != connOpen {
-		if c.state == connDetaching {
-			c.in = l.bufs.append(c.in, data) // handed over to the net.Conn
-		}
-		return // closing: the owner does not want more
-	}
-	if c.paused {
-		// Back-pressure: the kernel delivered this before it saw the
-		// receive stop. Hold it until the queue drains.
-		c.in = l.bufs.append(c.in, data)
-		return
-	}
-	in := data
-	if len(c.in) > 0 {
-		c.in = l.bufs.append(c.in, data)
-		in = c.in
-	}
-	n := l.invoke(c, in, nil, func() int { return l.g.h.OnData(c, in) }, lost)
-	n = min(max(n, 0), len(in))
-	switch {
-	case len(c.in) == 0 && n < len(in):
-		c.in = l.bufs.append(c.in, in[n:])
-	case len(c.in) > 0 && n == len(c.in):
-		l.bufs.put(c.in)
-		c.in = nil
-	case len(c.in) > 0:
-		c.in = c.in[:copy(c.in, c.in[n:])]
-	}
-}
-
-// deliverHeld hands the bytes held while c was paused to the handler, in
-// pieces no larger than the room in c's queue, so that the queue stays
-// bounded; a piece the handler cannot use is grown to all of them.
-func (l *loop) deliverHeld(c *LoopConn) {
-	for len(c.in) > 0 && !c.paused && c.state == connOpen {
-		k := min(len(c.in), max(l.g.maxQueued-c.queued(), 4<<10))
-		in := c.in[:k]
-		n := l.invoke(c, in, c.in[k:], func() int { return l.g.h.OnData(c, in) }, nil)
-		n = min(max(n, 0), k)
-		if n == 0 && k < len(c.in) && c.state == connOpen {
-			in = c.in
-			n = l.invoke(c, in, nil, func() int { return l.g.h.OnData(c, in) }, nil)
-			n = min(max(n, 0), len(c.in))
-		}
-		if c.state != connOpen {
-			return
-		}
-		if n == 0 {
-			return
-		}
-		c.in = c.in[:copy(c.in, c.in[n:])]
-	}
-	if len(c.in) == 0 {
-		l.bufs.put(c.in)
-		c.in = nil
-	}
-	l.tellEOF(c)
-}
-
-// eof tells the handler that the peer shut down its side.
-func (l *loop) eof(c *LoopConn) {
-	c.eof = true
-	l.peerGone(c)
-	l.tellEOF(c)
-}
-
-// tellEOF calls OnEOF once, after the bytes held for back-pressure.
-func (l *loop) tellEOF(c *LoopConn) {
-	if c.eof && !c.eofSent && !c.paused && !c.away && c.state == connOpen {
-		c.eofSent = true
-		l.invoke(c, nil, nil, func() int { l.g.h.OnEOF(c); return 0 }, nil)
-	}
-}
-
-// sent records that the kernel took all of c's output so far.
-func (l *loop) sent(c *LoopConn) {
-	if c.shutWr && c.err == nil {
-		if err := c.shutdownWrite(); err != nil {
-			c.fail(err)
-			return
-		}
-	}
-	if c.paused && c.queued() <= l.g.maxQueued/2 && c.state == connOpen {
-		c.paused = false
-		l.k.resumeRecv(c)
-		l.deliverHeld(c)
-	}
-	l.settle(c)
-}
-
-// settle finishes a Close or Detach once nothing is in flight on c.
-func (l *loop) settle(c *LoopConn) {
-	if c.state != connClosing && c.state != connDetaching {
-		return
-	}
-	if c.recvArmed || c.sendBusy || (len(c.out) > 0 && c.err == nil) {
-		return
-	}
-	if c.state == connDetaching && c.err == nil {
-		l.finishDetach(c)
-		return
-	}
-	l.remove(c)
-	err := unix.Close(c.sysfd)
-	c.sysfd = -1
-	c.state = connDone
-	if c.err == nil && err != nil {
-		c.err = c.opError("close", os.NewSyscallError("close", err))
-	}
-	l.peerGone(c)
-	if fn := c.detach; fn != nil { // a Detach or Leave that failed
-		err := c.err
-		if err == nil {
-			err = c.opError("detach", net.ErrClosed)
-		}
-		if c.leaving {
-			fn(nil, err)
-		} else {
-			l.soon(func() { l.invoke(c, nil, nil, func() int { fn(nil, err); return 0 }, nil) })
-		}
-		return
-	}
-	if !c.away { // else its goroutine learns it from Leave or comeBack
-		l.soon(func() { l.tellClose(c) })
-	}
-}
-
-// tellClose calls OnClose for c, once. Not while c's method is away: a
-// method that closed c and then lost the loop (the hand-off) still runs,
-// and comeBack tells it when the method has returned.
-func (l *loop) tellClose(c *LoopConn) {
-	if c.toldClose || c.away {
-		return
-	}
-	c.toldClose = true
-	l.invoke(c, nil, nil, func() int { l.g.h.OnClose(c, c.err); return 0 }, nil)
-}
-
-// remove takes c out of the loop's table and returns its buffers.
-func (l *loop) remove(c *LoopConn) {
-	l.conns[c.slot] = nil
-	l.free = append(l.free, c.slot)
-	l.live--
-	l.bufs.put(c.out)
-	c.out = nil
-	if c.state != connDetaching {
-		l.bufs.put(c.in)
-		c.in = nil
-	}
-}
-
-// finishDetach moves c to the blocking mode and gives it to its owner.
-func (l *loop) finishDetach(c *LoopConn) {
-	l.k.release(c)
-	held := c.in
-	c.in = nil
-	l.remove(c)
-	s := c.sysfd
-	c.sysfd = -1
-	c.state = connDone
-	fn := c.detach
-	var conn net.Conn
-	drv, err := driverFor(l.g.backend)
-	if err != nil {
-		unix.Close(s)
-		err = c.opError("detach", err)
-	} else if fd, ferr := newFD(s, drv); ferr != nil {
-		err = c.opError("detach", ferr)
-	} else {
-		fd.pending = append([]byte(nil), held...)
-		conn = newConn(fd, c.network, c.laddr, c.raddr)
-	}
-	l.bufs.put(held)
-	if c.leaving {
-		fn(conn, err)
-		return
-	}
-	l.soon(func() { l.invoke(c, nil, nil, func() int { fn(conn, err); return 0 }, nil) })
 }
 
 // bufPool recycles a loop's connection buffers, so that an idle connection

@@ -14,20 +14,21 @@ import (
 // lands in a buffer the kernel picks from the loop's provided-buffer ring
 // when data arrives, so an idle connection holds no buffer. The handler
 // sees the bytes in that buffer; what it does not consume is copied into
-// the connection and the buffer goes straight back to the ring. Queued
+// the connection and the buffer goes back to the ring once the event was
+// dispatched (done). Queued
 // writes become one send SQE per connection at the end of the pass, and
 // one io_uring_enter submits them all and waits for the next completions.
 // Other goroutines wake the loop through an eventfd that a read SQE in the
 // ring waits on.
 type uringLoop struct {
-	l      *loop
-	r      *ring.Ring
-	cfg    uringLoopConfig
-	br     *ring.BufRing
-	bufs   []byte // the provided buffers, cfg.bufs × cfg.bufSize
-	nbr    int    // buffers given back since the last BufRing.Advance
-	cqes   []*ring.CQE
-	n, pos int // cqes[:n] are peeked and not yet released; cqes[pos:n] still to dispatch
+	l    *loop
+	r    *ring.Ring
+	cfg  uringLoopConfig
+	br   *ring.BufRing
+	bufs []byte // the provided buffers, cfg.bufs × cfg.bufSize
+	nbr  int    // buffers given back since the last BufRing.Advance
+	cqes []*ring.CQE
+	full bool // the last reap took a full batch: more may wait
 
 	wakefd    int
 	wakeBuf   *[8]byte // the eventfd read's buffer, on the heap
@@ -183,13 +184,14 @@ func (u *uringLoop) wake() {
 	unix.Write(u.wakefd, one[:])
 }
 
-// wait makes the pass's one io_uring_enter: it submits every SQE queued
+// reap makes the pass's one io_uring_enter: it submits every SQE queued
 // since the last one and, if block, waits for a completion; then it
-// dispatches the completions.
-func (u *uringLoop) wait(block bool) error {
-	if u.n > 0 {
-		u.dispatch() // a successor goes on with the batch and releases it
-		return nil
+// takes one batch of completions, which holds at most len(cqes) of the
+// provided buffers until it is dispatched.
+func (u *uringLoop) reap(block bool) error {
+	if u.nbr > 0 { // the buffers the last batch's events were done with
+		u.br.Advance(u.nbr)
+		u.nbr = 0
 	}
 	for _, c := range u.rearm {
 		if c.state == connOpen && !c.recvOff && !c.recvArmed && !c.eof {
@@ -205,7 +207,7 @@ func (u *uringLoop) wait(block bool) error {
 		u.wakeArmed = true
 	}
 	var min uint32
-	if block {
+	if block && !u.full {
 		min = 1
 	}
 	if u.r.CQOverflowPending() {
@@ -215,33 +217,23 @@ func (u *uringLoop) wait(block bool) error {
 		!errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.ETIME) {
 		return err
 	}
-	for {
-		u.n, u.pos = u.r.PeekBatchCQE(u.cqes), 0
-		if !u.dispatch() {
-			return nil
-		}
-	}
-}
-
-// dispatch completes cqes[pos:n] and releases them; it reports whether
-// the batch was full, so more may wait.
-func (u *uringLoop) dispatch() bool {
-	for u.pos < u.n {
-		cqe := u.cqes[u.pos]
-		u.pos++
+	n := u.r.PeekBatchCQE(u.cqes)
+	for _, cqe := range u.cqes[:n] {
 		u.complete(cqe.UserData, cqe.Res, cqe.Flags)
 	}
-	u.r.CQAdvance(uint32(u.n))
-	if u.nbr > 0 {
-		u.br.Advance(u.nbr)
-		u.nbr = 0
-	}
-	full := u.n == len(u.cqes)
-	u.n, u.pos = 0, 0
-	return full
+	u.r.CQAdvance(uint32(n))
+	u.full = n == len(u.cqes)
+	return nil
 }
 
-// complete dispatches one CQE. Every CQE belongs to an op the loop
+// done gives an evData event's provided buffer back to the kernel.
+func (u *uringLoop) done(ev event) {
+	if ev.kind == evData {
+		u.recycle(uint16(ev.buf))
+	}
+}
+
+// complete takes one CQE into the loop's state and queue. Every CQE belongs to an op the loop
 // started; one that matches no connection means the loop's bookkeeping is
 // broken, and it panics rather than lose the event.
 func (u *uringLoop) complete(ud uint64, res int32, flags uint32) {
@@ -270,19 +262,11 @@ func (u *uringLoop) complete(ud uint64, res int32, flags uint32) {
 func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 	n, bid, more, err := recvMultishotOp.result(res, flags)
 	if !more {
-		// The recv has ended: record it before the handler runs. A
-		// handler that loses the loop (hand-off) unwinds this goroutine
-		// out of recvDone, and the loop would go on believing the recv
-		// armed: a Close would then cancel a recv that no longer exists
-		// and wait forever for its final completion.
 		c.recvArmed, c.recvCancel = false, false
 	}
 	switch {
 	case err == nil && n > 0:
-		u.l.deliver(c, u.buf(bid)[:n], func() {
-			u.l.post(func() { u.recycle(bid) }) // the successor's to give back
-		})
-		u.recycle(bid)
+		u.l.queue(event{c: c, kind: evData, buf: int32(bid), data: u.buf(bid)[:n:n]})
 	case err == nil:
 		u.l.eof(c)
 	case err == unix.ENOBUFS:
