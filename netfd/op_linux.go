@@ -56,26 +56,7 @@ type (
 )
 
 // sys reads at most len(p) > 0 bytes: (0, nil) is EOF.
-func (opRecv) sys(fd int, p []byte) (int, error) {
-	for {
-		var n int
-		var err error
-		if f := faultsOn.Load(); f == nil {
-			n, err = unix.Read(fd, p)
-		} else {
-			n, err = f.read(fd, p)
-		}
-		switch err {
-		case nil:
-			return n, nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, err
-		}
-		return 0, os.NewSyscallError("read", err)
-	}
-}
+func (opRecv) sys(fd int, p []byte) (int, error) { return rwSys(faultRecvSys, fd, p) }
 
 // prep receives into p. pollFirst (IORING_RECVSEND_POLL_FIRST) skips the
 // attempt the kernel would make at once: for a socket known to be empty,
@@ -101,13 +82,28 @@ func (opRecv) result(res int32, _ uint32) (int, error) {
 
 // sys writes some of p > 0 bytes; (0, nil) means the kernel took nothing
 // and never will (the caller reports io.ErrUnexpectedEOF).
-func (opSend) sys(fd int, p []byte) (int, error) {
+func (opSend) sys(fd int, p []byte) (int, error) { return rwSys(faultSendSys, fd, p) }
+
+// rwSys is the sys form of recv (op faultRecvSys) and of send
+// (faultSendSys): read(2) or write(2), retried on EINTR, its error sorted
+// as sys promises. It picks the syscall by op rather than taking it as a
+// func value: this loop is too big to inline, and a call through a func
+// value with p would make p escape, and with it every caller's buffer.
+// Each sys passes a constant op, so the switch costs a predicted branch.
+func rwSys(op faultOp, fd int, p []byte) (int, error) {
 	for {
 		var n int
 		var err error
-		if f := faultsOn.Load(); f == nil || len(p) == 0 {
+		// An empty write (netFD.Write's probe for EPIPE) skips the fault
+		// hook: it sends nothing to fault.
+		switch f := faultsOn.Load(); {
+		case op == faultRecvSys && f == nil:
+			n, err = unix.Read(fd, p)
+		case op == faultRecvSys:
+			n, err = f.read(fd, p)
+		case f == nil || len(p) == 0:
 			n, err = unix.Write(fd, p)
-		} else {
+		default:
 			n, err = f.write(fd, p)
 		}
 		switch err {
@@ -118,7 +114,11 @@ func (opSend) sys(fd int, p []byte) (int, error) {
 		case unix.EAGAIN:
 			return 0, err
 		}
-		return 0, os.NewSyscallError("write", err)
+		name := "read"
+		if op == faultSendSys {
+			name = "write"
+		}
+		return 0, os.NewSyscallError(name, err)
 	}
 }
 
@@ -235,8 +235,9 @@ func (opConnect) result(res int32, _ uint32) (int, error) {
 
 // sys is one read of a loop's receive: the loop calls it until it says
 // EAGAIN (or the loop's own bound), which is what the multishot form
-// does in the kernel.
-func (opRecvMultishot) sys(fd int, p []byte) (int, error) { return recvOp.sys(fd, p) }
+// does in the kernel. It calls rwSys itself, not recvOp.sys, to stay
+// within the inliner's budget: the loop then calls rwSys directly.
+func (opRecvMultishot) sys(fd int, p []byte) (int, error) { return rwSys(faultRecvSys, fd, p) }
 
 // prep arms a receive that posts one CQE per arrival, its bytes in a
 // buffer the kernel picks from the provided-buffer group bgid when data
