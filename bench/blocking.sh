@@ -172,31 +172,7 @@ echo "$ROUNDS interleaved round(s) of ${DURATION} s per wrk run; servers unpinne
 echo "Cells: median (min–max) over the rounds. Ratios are taken in each round, then their median (min–max) over the rounds."
 echo
 awk -F'\t' -v servers="$SERVERS" -v goal="$GOAL" -v sleepms="$SLEEP_MS" -v sleepconns="$SLEEP_CONNS" \
-	-v plainconns="$PLAIN_CONNS" -v mixedms="$MIXED_MS" -v mixedconns="$MIXED_CONNS" '
-function fmt(x, d,   s, out) {
-	if (d == 0) {
-		s = sprintf("%.0f", x); out = ""
-		while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-		return s out
-	}
-	return sprintf("%." d "f", x)
-}
-# stats(a, n): median of a[1..n]; sets LO and HI.
-function stats(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	LO = a[1]; HI = a[n]
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function show(md, n, d, suffix) {
-	if (n == 1) return fmt(md, d) suffix
-	return fmt(md, d) suffix " (" fmt(LO, d) "–" fmt(HI, d) ")"
-}
-function cell(s, m, d,   n, r, a) {
-	n = 0
-	for (r = 1; r <= maxround; r++) if ((r, s, m) in val) a[++n] = val[r, s, m]
-	if (!n) return "n/a"
-	return show(stats(a, n), n, d, "")
-}
+	-v plainconns="$PLAIN_CONNS" -v mixedms="$MIXED_MS" -v mixedconns="$MIXED_CONNS" "$TABLE_AWK"'
 # ratio(s, m, t, u): s metric m ÷ t metric u, in each round; sets MD.
 function ratio(s, m, t, u,   n, r, a) {
 	n = 0; MD = ""

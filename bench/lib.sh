@@ -1,5 +1,6 @@
 # lib.sh: the shell pieces the bench scripts share, sourced by each
-# (bench/*.sh, bench/echo/run.sh) after `set -euo pipefail`.
+# (bench/*.sh, bench/echo/run.sh, bench/client/run.sh) after
+# `set -euo pipefail`.
 # shellcheck shell=bash
 
 # BENCH is this directory, ROOT the repository; SCRIPT names the script in
@@ -118,3 +119,47 @@ http_status() {
 	line=${line#* }
 	printf '%s\n' "${line%% *}"
 }
+
+# TABLE_AWK: the awk functions of the scripts' markdown tables, put before
+# a script's own program so that every table formats its figures alike:
+#
+#	awk -F'\t' -v ... "$TABLE_AWK"'PROGRAM' "$WORK/results.tsv"
+#
+# median and cell read val[ROUND, SERVER, METRIC] for rounds 1 to maxround,
+# which PROGRAM fills from the results.tsv rows (ROUND SERVER METRIC VALUE).
+TABLE_AWK='
+# fmt(x, d): x with d decimals; with d = 0 rounded, and its thousands
+# separated by commas.
+function fmt(x, d,   s, out) {
+	if (d == 0) {
+		s = sprintf("%.0f", x); out = ""
+		while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+		return s out
+	}
+	return sprintf("%." d "f", x)
+}
+# stats(a, n): median of a[1..n]; sets LO and HI.
+function stats(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	LO = a[1]; HI = a[n]
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+# show(md, n, d, suffix): the median md of n figures that stats just
+# sorted, "md (LO–HI)" with d decimals and suffix; md alone if n is 1.
+function show(md, n, d, suffix) {
+	if (n == 1) return fmt(md, d) suffix
+	return fmt(md, d) suffix " (" fmt(LO, d) "–" fmt(HI, d) ")"
+}
+# median(s, m): the median of server s metric m over the rounds; sets N
+# (how many rounds have it; 0: the median is "") and LO and HI.
+function median(s, m,   r, a) {
+	N = 0
+	for (r = 1; r <= maxround; r++) if ((r, s, m) in val) a[++N] = val[r, s, m]
+	return N ? stats(a, N) : ""
+}
+# cell(s, m, d): server s metric m as show gives it, "n/a" if no round has it.
+function cell(s, m, d,   md) {
+	md = median(s, m)
+	return N ? show(md, N, d, "") : "n/a"
+}
+'

@@ -96,8 +96,8 @@ start() {
 	wait_accept "$1" "$SERVER_PID" "$PORT" 0.2
 }
 
-# record SERVER METRIC VALUE
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$WORK/results.tsv"; }
+# record SERVER METRIC VALUE, for this round.
+record() { printf '%s\t%s\t%s\t%s\n' "$round" "$1" "$2" "$3" >>"$WORK/results.tsv"; }
 
 # load SERVER NAME CONNS [wrk args]: one bounded wrk run; records rps, p99,
 # CPU µs/req and, for NAME=c256, syscalls/req.
@@ -188,36 +188,16 @@ done
 
 # The table: per server and metric the median (min–max) over the rounds,
 # and the c256 rps ratio against net/http and gnet (medians).
-awk -F'\t' -v servers="$SERVERS" -v rounds="$ROUNDS" '
-function fmt(x, d,   s, out) {
-	if (d == 0) {
-		s = sprintf("%.0f", x); out = ""
-		while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-		return s out
-	}
-	return sprintf("%." d "f", x)
-}
-function median(key,   n, i, j, t, a) {
-	n = cnt[key]
-	for (i = 1; i <= n; i++) a[i] = val[key, i]
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	lo[key] = a[1]; hi[key] = a[n]
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function cell(s, m, d,   key, md) {
-	key = s SUBSEP m
-	if (!cnt[key]) return "n/a"
-	md = median(key)
-	if (cnt[key] == 1) return fmt(md, d)
-	return fmt(md, d) " (" fmt(lo[key], d) "–" fmt(hi[key], d) ")"
-}
+awk -F'\t' -v servers="$SERVERS" -v rounds="$ROUNDS" "$TABLE_AWK"'
 function ratio(s, base,   a, b) {
-	if (!cnt[s SUBSEP "rps_c256"] || !cnt[base SUBSEP "rps_c256"]) return "n/a"
-	a = median(s SUBSEP "rps_c256"); b = median(base SUBSEP "rps_c256")
+	a = median(s, "rps_c256")
+	if (!N) return "n/a"
+	b = median(base, "rps_c256")
+	if (!N) return "n/a"
 	return b ? sprintf("%.2f×", a / b) : "n/a"
 }
-$2 == "path" { path[$1] = $3; next }
-{ key = $1 SUBSEP $2; val[key, ++cnt[key]] = $3 + 0 }
+$3 == "path" { path[$2] = $4; next }
+{ val[$1, $2, $3] = $4 + 0; if ($1 > maxround) maxround = $1 }
 END {
 	name["nethttp"] = "net/http"
 	print "| server | path | rps c64 | rps c256 | p99 c256 (ms) | rps pipelined16 (c256) | KiB/idle conn | syscalls/req c256 | server CPU µs/req c256 | c256 vs net/http | c256 vs gnet |"

@@ -13,6 +13,7 @@
 # Progress, load averages and the raw lines go to stderr, the markdown
 # table of medians to stdout.
 set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 BENCHTIME=${BENCHTIME:-2s}
@@ -20,8 +21,6 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PIN=${PIN:-1}
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: $*"; exit 1; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,30 +60,14 @@ log "load average after the last round $(load)"
 # so above 1 is better for the row too), so that a round slowed by
 # other load counts against every client alike.
 awk -v order="net-http fasthttp-Client fasthttp-HostClient ringnet-std ringnet-epoll ringnet-uring" \
-	-v fasts="fasthttp-Client fasthttp-HostClient" '
-function med(a, n,    i, j, t) {
-	for (i = 2; i <= n; i++) {
-		t = a[i]
-		for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
-		a[j + 1] = t
-	}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function commas(x,    s, neg) {
-	s = sprintf("%.0f", x)
-	while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
-	sub(/^,/, "", s)
-	return s
-}
+	-v fasts="fasthttp-Client fasthttp-HostClient" "$TABLE_AWK"'
 # stat(name, unit): median over the rounds; lo/hi set to min and max.
-function stat(name, unit,    r, n, a) {
+function stat(name, unit,    r, n, a, md) {
 	n = 0; lo = ""; hi = ""
-	for (r = 1; r <= nr; r++) if ((name, unit, r) in v) {
-		a[++n] = v[name, unit, r] + 0
-		if (lo == "" || a[n] < lo) lo = a[n]
-		if (hi == "" || a[n] > hi) hi = a[n]
-	}
-	return n ? med(a, n) : ""
+	for (r = 1; r <= nr; r++) if ((name, unit, r) in v) a[++n] = v[name, unit, r] + 0
+	if (!n) return ""
+	md = stats(a, n); lo = LO; hi = HI
+	return md
 }
 # ratio(num, den, unit, inv): median over the rounds of num/den (den/num
 # if inv) for unit.
@@ -92,7 +75,7 @@ function ratio(num, den, unit, inv,    r, n, a) {
 	n = 0
 	for (r = 1; r <= nr; r++) if ((num, unit, r) in v && (den, unit, r) in v && v[num, unit, r] > 0 && v[den, unit, r] > 0)
 		a[++n] = inv ? v[den, unit, r] / v[num, unit, r] : v[num, unit, r] / v[den, unit, r]
-	return n ? sprintf("%.2f×", med(a, n)) : "n/a"
+	return n ? sprintf("%.2f×", stats(a, n)) : "n/a"
 }
 {
 	r = $1; name = $2
@@ -115,7 +98,7 @@ END {
 		if (!(c in seen)) continue
 		rps = stat(c, "req/s"); rlo = lo; rhi = hi
 		printf "| %s | %s (%s–%s) | %s | %s | %.2f | %.0f | %s | %s | %s | %s | %s |\n", c,
-			commas(rps), commas(rlo), commas(rhi),
+			fmt(rps, 0), fmt(rlo, 0), fmt(rhi, 0),
 			stat(c, "allocs/op"), stat(c, "B/op"), stat(c, "cpu-µs/req"),
 			stat(c, "srv-cpu-%"), stat(c, "conns"),
 			ratio(c, "net-http", "req/s", 0), ratio(c, fast, "req/s", 0),

@@ -257,31 +257,7 @@ echo "Cells: median (min–max) over the rounds; \"vs gnet\": the ratio to gnet 
 echo "Server CPU: utime+stime from /proc/PID/stat over the timed window ÷ round trips. Syscalls: $how; io_uring operations are not syscalls, only their io_uring_enter is."
 echo "KiB/idle conn: (VmRSS with $IDLE_CONNS connections held, 1 s after the last of them made one $SIZE-byte echo − VmRSS of the fresh server) ÷ connections held."
 echo
-awk -F'\t' -v servers="$SERVERS" -v conns="c$CONNS" -v breakdown="$BREAKDOWN" '
-function fmt(x, d,   s, out) {
-	if (d == 0) {
-		s = sprintf("%.0f", x); out = ""
-		while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-		return s out
-	}
-	return sprintf("%." d "f", x)
-}
-# stats(a, n): median of a[1..n]; sets LO and HI.
-function stats(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	LO = a[1]; HI = a[n]
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function show(md, n, d, suffix) {
-	if (n == 1) return fmt(md, d) suffix
-	return fmt(md, d) suffix " (" fmt(LO, d) "–" fmt(HI, d) ")"
-}
-function cell(s, m, d,   n, r, a) {
-	n = 0
-	for (r = 1; r <= maxround; r++) if ((r, s, m) in val) a[++n] = val[r, s, m]
-	if (!n) return "n/a"
-	return show(stats(a, n), n, d, "")
-}
+awk -F'\t' -v servers="$SERVERS" -v conns="c$CONNS" -v breakdown="$BREAKDOWN" "$TABLE_AWK"'
 function ratio(s, m,   n, r, a) {
 	n = 0
 	for (r = 1; r <= maxround; r++) if ((r, s, m) in val && (r, "gnet", m) in val && val[r, "gnet", m] > 0) a[++n] = val[r, s, m] / val[r, "gnet", m]
