@@ -116,7 +116,7 @@ func expectUpload(t *testing.T, addr string, size int64, gated bool) (interim []
 		}
 		interim = append(interim, resp.StatusCode)
 		switch {
-		case resp.StatusCode == http.StatusContinue && src.off == 0 && !sending:
+		case resp.StatusCode == http.StatusContinue && !sending && src.off == 0: // src is the sender's once sending
 			if !gated {
 				sendRest()
 				break

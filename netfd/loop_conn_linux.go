@@ -37,10 +37,10 @@ type LoopConn struct {
 	state       connState
 	in          []byte // received, not consumed by OnData; nil when empty
 	out         []byte // queued, not yet handed to the kernel; nil when empty
+	recv        opLife // io_uring: the multishot recv (uring_lifecycle_linux.go)
+	send        opLife // the send in flight (io_uring), or waiting for EPOLLOUT (epoll)
 	sending     []byte // io_uring: the buffer of the send in flight
 	sendOff     int    // io_uring: how much of sending the kernel took
-	sendBusy    bool   // a send is in flight (io_uring) or waits for EPOLLOUT (epoll)
-	recvArmed   bool   // the kernel may still deliver received bytes
 	recvOff     bool   // receiving is stopped (back-pressure, close or detach)
 	paused      bool   // stopped for back-pressure
 	dirty       bool   // in the loop's dirty list
@@ -48,7 +48,6 @@ type LoopConn struct {
 	eofDue      bool   // and that was dispatched: OnEOF follows what c holds
 	eofSent     bool   // OnEOF was called
 	hup         bool   // epoll: the peer shut down or the socket failed
-	recvCancel  bool   // io_uring: a cancel of the recv is in flight
 	undelivered int32  // evData events for c not dispatched yet
 	inMethod    bool   // c's LoopHandler method runs (on the loop, or away)
 	shutWr      bool   // CloseWrite waits for the queue to empty
@@ -136,7 +135,7 @@ func (c *LoopConn) Flush() (err error) {
 }
 
 func (c *LoopConn) flush() error {
-	if c.state != connOpen || c.sendBusy || c.paused || len(c.out) == 0 {
+	if c.state != connOpen || c.sendBusy() || c.paused || len(c.out) == 0 {
 		return nil
 	}
 	n, err := sendOp.sys(c.sysfd, c.out)
@@ -311,6 +310,25 @@ func (c *LoopConn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
 }
 
+// recvArmed reports whether the kernel may still deliver received bytes.
+func (c *LoopConn) recvArmed() bool { return c.recv.state() != opIdle }
+
+// sendBusy reports whether a send is in flight, or waits for EPOLLOUT.
+func (c *LoopConn) sendBusy() bool { return c.send.state() != opIdle }
+
+// The directions of a connection's ops, the low bit of their slot in
+// user_data (opUD): the rest is the connection's slot.
+const (
+	recvDir = 0
+	sendDir = 1
+)
+
+// opUD is the user_data of c's next op in direction dir.
+func (l *loop) opUD(c *LoopConn, dir uint32) uint64 {
+	l.opGen++
+	return opUD(l.opGen, c.slot<<1|dir)
+}
+
 // What the loop does at each step of a connection's life. The backends
 // call eof and sent while they reap; none of these calls the handler:
 // they queue an event for the dispatcher.
@@ -341,7 +359,7 @@ func (l *loop) settle(c *LoopConn) {
 	if c.state != connClosing && c.state != connDetaching {
 		return
 	}
-	if c.recvArmed || c.sendBusy || (len(c.out) > 0 && c.err == nil) || c.undelivered > 0 ||
+	if c.recvArmed() || c.sendBusy() || (len(c.out) > 0 && c.err == nil) || c.undelivered > 0 ||
 		(c.inMethod && c.away == nil) {
 		return // the kernel, the dispatcher or c's method still has some of c
 	}

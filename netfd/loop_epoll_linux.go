@@ -86,8 +86,8 @@ func (e *epollLoop) reap(block bool) error {
 			c.hup = true
 			e.l.peerGone(c)
 		}
-		if ev.Writable() && c.sendBusy && c.sysfd >= 0 {
-			c.sendBusy = false
+		if ev.Writable() && c.sendBusy() && c.sysfd >= 0 {
+			c.send.complete(lifeUD(c.send.Load()), 0, true, opIdle)
 			e.send(c)
 		}
 		if ev.Readable() {
@@ -148,7 +148,7 @@ func (e *epollLoop) send(c *LoopConn) {
 		switch {
 		case err == nil:
 		case err == unix.EAGAIN:
-			c.sendBusy = true
+			c.send.start(e.l.opUD(c, sendDir)) // until EPOLLOUT
 			return
 		default:
 			c.fail(c.opError("write", err))

@@ -46,7 +46,7 @@ type Loops struct {
 //	add(c) error       start receiving on c, a new connection
 //	send(c)            c.out holds bytes and no send is busy: start sending
 //	stopRecv(c)        stop receiving on c; when the kernel has let go of
-//	                   c's receive, c.recvArmed is false and settle(c) runs
+//	                   c's receive, c.recvArmed() is false and settle(c) runs
 //	resumeRecv(c)      receive again after stopRecv, for back-pressure
 //	release(c)         forget c, whose descriptor stays open (Detach)
 //	reap(block)        submit what is queued, wait for the kernel (only if
@@ -83,6 +83,7 @@ type loop struct {
 	bufs   bufPool
 	events []event // for the dispatcher; events[next:] still to dispatch
 	next   int
+	opGen  uint32 // the generation of the last op's user_data (opUD)
 
 	inMu    sync.Mutex // guards inbox
 	inbox   []func()
@@ -225,7 +226,7 @@ func (l *loop) flush() {
 	for i, c := range l.dirty {
 		l.dirty[i] = nil
 		c.dirty = false
-		if len(c.out) > 0 && !c.sendBusy && c.sysfd >= 0 {
+		if len(c.out) > 0 && !c.sendBusy() && c.sysfd >= 0 {
 			l.k.send(c)
 		}
 	}
@@ -401,7 +402,7 @@ func (l *loop) open(c *LoopConn, buffered []byte) {
 
 func (l *loop) alloc(c *LoopConn) uint32 {
 	l.gen++
-	c.gen = l.gen & genMask
+	c.gen = l.gen
 	l.live++
 	if n := len(l.free); n > 0 {
 		slot := l.free[n-1]
@@ -413,11 +414,8 @@ func (l *loop) alloc(c *LoopConn) uint32 {
 	return uint32(len(l.conns) - 1)
 }
 
-// genMask keeps generations to 24 bits, the room io_uring user_data has
-// beside the slot and the op kind.
-const genMask = 1<<24 - 1
-
-// lookup returns the connection in slot if its generation is gen.
+// lookup returns the connection in slot if its generation is gen (an
+// epoll event's token).
 func (l *loop) lookup(slot, gen uint32) *LoopConn {
 	if int(slot) < len(l.conns) {
 		if c := l.conns[slot]; c != nil && c.gen == gen {

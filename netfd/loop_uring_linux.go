@@ -2,6 +2,7 @@ package netfd
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -64,18 +65,11 @@ var uringLoopDefaults = uringLoopConfig{
 	bufs: 512, bufSize: 4 << 10,
 }
 
-// user_data of the loop's SQEs: the op kind in the top byte, then the
-// connection's generation and slot.
-const (
-	udRecv uint64 = iota + 1
-	udSend
-	udCancel
-	udWake
-)
-
-func loopUD(kind uint64, c *LoopConn) uint64 {
-	return kind<<56 | uint64(c.gen)<<32 | uint64(c.slot)
-}
+// user_data of the loop's SQEs: a connection's recv or send is an op of
+// the lifecycle the blocking driver uses too (uring_lifecycle_linux.go),
+// its user_data l.opUD(c, dir); cancels have cancelUD, and the eventfd
+// read wakeUD, which no op's user_data is (their top bits are clear).
+const wakeUD = ^uint64(0) - 1
 
 const loopBgid = 0
 
@@ -134,35 +128,36 @@ func (u *uringLoop) add(c *LoopConn) error {
 func (u *uringLoop) armRecv(c *LoopConn) {
 	s := u.sqe()
 	recvMultishotOp.prep(s, c.sysfd, loopBgid)
-	s.SetData64(loopUD(udRecv, c))
-	c.recvArmed = true
+	ud := u.l.opUD(c, recvDir)
+	c.recv.start(ud)
+	s.SetData64(ud)
 }
 
 func (u *uringLoop) send(c *LoopConn) {
 	c.sending, c.out, c.sendOff = c.out, nil, 0
-	c.sendBusy = true
 	u.prepSend(c)
 }
 
 func (u *uringLoop) prepSend(c *LoopConn) {
 	s := u.sqe()
 	sendOp.prep(s, c.sysfd, c.sending[c.sendOff:])
-	s.SetData64(loopUD(udSend, c))
+	ud := u.l.opUD(c, sendDir)
+	c.send.start(ud)
+	s.SetData64(ud)
 }
 
 func (u *uringLoop) stopRecv(c *LoopConn) {
 	c.recvOff = true
-	if c.recvArmed && !c.recvCancel {
-		c.recvCancel = true
+	if ud, ok := c.recv.cancel(); ok {
 		s := u.sqe()
-		s.PrepCancel64(loopUD(udRecv, c), 0)
-		s.SetData64(udCancel << 56)
+		s.PrepCancel64(ud, 0)
+		s.SetData64(cancelUD)
 	}
 }
 
 func (u *uringLoop) resumeRecv(c *LoopConn) {
 	c.recvOff = false
-	if !c.recvArmed && !c.eof {
+	if !c.recvArmed() && !c.eof {
 		u.armRecv(c)
 	} // else the cancel's final CQE re-arms it
 }
@@ -194,7 +189,7 @@ func (u *uringLoop) reap(block bool) error {
 		u.nbr = 0
 	}
 	for _, c := range u.rearm {
-		if c.state == connOpen && !c.recvOff && !c.recvArmed && !c.eof {
+		if c.state == connOpen && !c.recvOff && !c.recvArmed() && !c.eof {
 			u.armRecv(c)
 		}
 	}
@@ -203,7 +198,7 @@ func (u *uringLoop) reap(block bool) error {
 	if !u.wakeArmed {
 		s := u.sqe()
 		s.PrepRead(u.wakefd, u.wakeBuf[:], 0)
-		s.SetData64(udWake << 56)
+		s.SetData64(wakeUD)
 		u.wakeArmed = true
 	}
 	var min uint32
@@ -233,36 +228,39 @@ func (u *uringLoop) done(ev event) {
 	}
 }
 
-// complete takes one CQE into the loop's state and queue. Every CQE belongs to an op the loop
-// started; one that matches no connection means the loop's bookkeeping is
+// complete takes one CQE into the loop's state and queue. Every CQE
+// belongs to an op the loop started: one that matches no connection, or
+// finds its op in a state where no CQE is due, means the bookkeeping is
 // broken, and it panics rather than lose the event.
 func (u *uringLoop) complete(ud uint64, res int32, flags uint32) {
-	kind := ud >> 56
-	switch kind {
-	case udCancel:
-		return
-	case udWake:
+	switch ud {
+	case cancelUD:
+		return // the cancel's own CQE; the op's comes on its own
+	case wakeUD:
 		u.wakeArmed = false
 		return
 	}
-	c := u.l.lookup(uint32(ud), uint32(ud>>32)&genMask)
+	slot := uint32(ud)
+	var c *LoopConn
+	if i := slot >> 1; int(i) < len(u.l.conns) {
+		c = u.l.conns[i]
+	}
 	if c == nil {
-		panic("netfd: io_uring loop: completion for no connection")
+		panic(fmt.Sprintf("netfd: io_uring loop: CQE (user_data %#x, res %d) for no connection", ud, res))
 	}
-	switch kind {
-	case udRecv:
-		u.recvDone(c, res, flags)
-	case udSend:
+	if slot&1 == sendDir {
+		c.send.complete(ud, res, true, opIdle)
 		u.sendDone(c, res)
-	default:
-		panic("netfd: io_uring loop: unknown completion")
+		return
 	}
+	more := flags&ring.CQEFMore != 0
+	c.recv.complete(ud, res, !more, opIdle)
+	u.recvDone(c, res, flags)
 }
 
 func (u *uringLoop) recvDone(c *LoopConn, res int32, flags uint32) {
 	n, bid, more, err := recvMultishotOp.result(res, flags)
 	if !more {
-		c.recvArmed, c.recvCancel = false, false
 	}
 	switch {
 	case err == nil && n > 0:
@@ -301,7 +299,6 @@ func (u *uringLoop) sendDone(c *LoopConn, res int32) {
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
-		c.sendBusy = false
 		u.l.bufs.put(c.sending)
 		c.sending, c.sendOff = nil, 0
 		c.fail(c.opError("write", err))
@@ -312,7 +309,6 @@ func (u *uringLoop) sendDone(c *LoopConn, res int32) {
 		u.prepSend(c) // the kernel took part of it: send the rest
 		return
 	}
-	c.sendBusy = false
 	u.l.bufs.put(c.sending)
 	c.sending, c.sendOff = nil, 0
 	if len(c.out) > 0 && c.err == nil {
@@ -327,13 +323,13 @@ func (u *uringLoop) sendDone(c *LoopConn, res int32) {
 func (u *uringLoop) close() {
 	if u.wakeArmed {
 		s := u.sqe()
-		s.PrepCancel64(udWake<<56, 0)
-		s.SetData64(udCancel << 56)
+		s.PrepCancel64(wakeUD, 0)
+		s.SetData64(cancelUD)
 		for u.wakeArmed {
 			u.r.Enter(u.r.FlushSQ(), 1, ring.EnterGetEvents)
 			n := u.r.PeekBatchCQE(u.cqes)
 			for _, cqe := range u.cqes[:n] {
-				if cqe.UserData == udWake<<56 {
+				if cqe.UserData == wakeUD {
 					u.wakeArmed = false
 				}
 			}
