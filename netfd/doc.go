@@ -63,43 +63,54 @@
 //     the reaper (which waits for the ring's eventfd through the runtime
 //     poller) or from the submitter that just entered. When the CQE says
 //     data is still queued, the next read is a plain read(2) instead.
-//     driver_uring_lifecycle_linux.go: an op's states (submitted,
-//     cancelled, completed) and where each CQE goes; a CQE that matches no
-//     op panics.
+//     uring_lifecycle_linux.go: an op's states (idle, submitted,
+//     cancelled, completed) in one word with its user_data, for the driver
+//     and the loops alike; a CQE that matches no op panics.
 //
-// Loop mode (Loops, LoopConn, LoopHandler: no goroutine per connection):
+// Loop mode (Loops, LoopConn, LoopHandler: no goroutine per connection).
+// A loop's pass is: run the inbox, dispatch the queued events, flush the
+// writes, reap the kernel (loop.run). The backends only reap; the
+// dispatcher alone calls the handler.
 //
 //   - loop_linux.go: Loops.Serve accepts (netFD.Accept, as above) and
-//     adopt posts the descriptor to a loop's inbox; at the start of its
-//     next pass the loop runs the inbox, gives the connection a slot and
-//     registers it with its kernel side (loopKernel.add), and calls
-//     LoopHandler.OnOpen.
-//   - loop_epoll_linux.go: a readable edge makes the loop read(2) into its
-//     one 64 KiB buffer until the socket is drained (a few reads per pass,
-//     so that one sender cannot starve the rest); loop_uring_linux.go: a
-//     multishot recv armed per connection posts one CQE per arrival, its
-//     bytes in a buffer the kernel took from the loop's provided-buffer
-//     ring. Either way loop.deliver hands the bytes to LoopHandler.OnData
-//     and copies only what OnData did not consume into the connection.
+//     adopt posts the descriptor to a loop's inbox; the loop's next pass
+//     runs the inbox, gives the connection a slot, registers it with its
+//     backend (loopKernel.add) and queues an evOpen event.
+//   - loop_epoll_linux.go: reap waits in epoll_wait and reads each
+//     readable connection (read(2), a few reads per pass so that one
+//     sender cannot starve the rest) into the loop's 64 KiB read arena,
+//     queueing an evData event per read; loop_uring_linux.go: reap enters
+//     the ring once and takes a batch of CQEs: a connection's multishot
+//     recv posts one per arrival, its bytes in a buffer the kernel took
+//     from the loop's provided-buffer ring, queued as an evData event.
+//     Either way the recv and send are op states (c.recv, c.send) and the
+//     bytes wait in the backend's buffer until dispatched.
+//   - loop_dispatch_linux.go: dispatch walks the queue with one cursor;
+//     handle's switch says what each event does: evData goes to
+//     deliver, which hands the bytes to LoopHandler.OnData through invoke
+//     and copies only what OnData did not consume into the connection
+//     (c.in), then the backend gets its buffer back (loopKernel.done).
 //   - loop_conn_linux.go: LoopConn.Write appends to the connection's out
-//     queue and marks it dirty; at the end of the pass loop.flush starts a
-//     send for every
-//     dirty connection: write(2) on epoll (the rest waits for EPOLLOUT), a
-//     send SQE on io_uring, all of the pass's SQEs submitted by the one
+//     queue and marks it dirty; loop.flush starts a send for every dirty
+//     connection: write(2) on epoll (the rest waits for EPOLLOUT), a send
+//     SQE on io_uring, all of the pass's SQEs submitted by the one
 //     io_uring_enter in which the loop then waits. LoopConn.Flush, for a
 //     method that streams, write(2)s the queue at once instead, unless a
-//     send is in flight.
+//     send is in flight. The LoopConn's fields are grouped by the
+//     goroutine that owns them.
 //   - LoopConn.Detach stops receiving, sends what is queued, and hands the
 //     descriptor to a new netFD of the blocking mode, with the bytes
 //     OnData left as that netFD's pending; Loops.Attach releases a Conn's
 //     netFD without closing the descriptor and adopts it into a loop, with
-//     the bytes its reader had buffered delivered first.
+//     the bytes its reader had buffered delivered first (evHeld).
 //   - loop_handoff_linux.go: a LoopHandler method that runs longer than
 //     LoopConfig.HandOffAfter, or calls LoopConn.Leave, gives its loop to
-//     a new goroutine; with Leave, its connection goes on in the blocking
-//     mode, the bytes the method did not consume read first
-//     (LeaveKeepingInput when the method still reads its input: the loop
-//     then takes a new read buffer).
+//     a new goroutine, which goes on from the dispatcher's cursor; the old
+//     goroutine returns out of the loop when its method returns. With
+//     Leave, its connection goes on in the blocking mode, the bytes the
+//     method did not consume read first (LeaveKeepingInput when the
+//     method still reads its input: the loop then takes a new read
+//     buffer).
 //
 // The package is Linux-only; elsewhere every constructor returns
 // errors.ErrUnsupported.

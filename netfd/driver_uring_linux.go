@@ -16,7 +16,7 @@ import (
 // The io_uring driver: every blocking operation is one SQE, filled by the
 // op's prep form (op_linux.go); the goroutine that submitted it waits on its
 // uop until its CQE is delivered (uring.do in driver_uring_ops_linux.go; the
-// op's states in driver_uring_lifecycle_linux.go).
+// op's states in uring_lifecycle_linux.go).
 //
 // Submission: a goroutine fills an SQE under sqmu and publishes it
 // (FlushSQ), then calls flush, in which at most one goroutine at a time runs
@@ -54,7 +54,7 @@ type uring struct {
 	gen atomic.Uint32
 
 	// cancels counts the cancel SQEs whose CQE has not arrived: the only
-	// CQEs that belong to no op (driver_uring_lifecycle_linux.go).
+	// CQEs that belong to no op (uring_lifecycle_linux.go).
 	cancels atomic.Int64
 
 	efd  *os.File   // the eventfd registered with r, as the runtime poller sees it
