@@ -76,3 +76,44 @@ func TestUopLifecycle(t *testing.T) {
 	}
 	mustPanic("multishot after final", "matches no op", func() { d.complete(ud(5, &multi), 9, ring.CQEFMore) })
 }
+
+// TestLoopOpLifecycle: a loop connection's recv and send are ops of the
+// same lifecycle; a CQE for no connection, for an op not in flight or for
+// an earlier op of the slot panics in the loop too.
+func TestLoopOpLifecycle(t *testing.T) {
+	l := &loop{}
+	u := &uringLoop{l: l}
+	c := &LoopConn{l: l, sysfd: -1}
+	c.slot = l.alloc(c)
+	mustPanic := func(name, want string, f func()) {
+		t.Helper()
+		defer func() {
+			t.Helper()
+			if s, _ := recover().(string); !strings.Contains(s, want) {
+				t.Fatalf("%s: panic %q, want it to say %q", name, s, want)
+			}
+		}()
+		f()
+	}
+	other := &LoopConn{slot: c.slot + 5}
+	mustPanic("no connection", "for no connection", func() { u.complete(l.opUD(other, recvDir), 1, 0) })
+	mustPanic("idle recv", "matches no op", func() { u.complete(l.opUD(c, recvDir), 1, 0) })
+
+	old := l.opUD(c, recvDir)
+	ud := l.opUD(c, recvDir)
+	c.recv.start(ud)
+	mustPanic("earlier recv", "matches no op", func() { u.complete(old, 1, ring.CQEFMore) })
+	c.recv.complete(ud, 1, false, opIdle) // a CQE with MORE: still in flight
+	if !c.recvArmed() {
+		t.Fatal("a multishot recv is not armed after a CQE with MORE")
+	}
+	if got, ok := c.recv.cancel(); !ok || got != ud {
+		t.Fatalf("cancel: %#x %v, want %#x true", got, ok, ud)
+	}
+	c.recv.complete(ud, -int32(unix.ECANCELED), true, opIdle)
+	if c.recvArmed() || c.recv.Load() != 0 {
+		t.Fatalf("recv after its final CQE: %v, want idle", c.recv.state())
+	}
+	send := l.opUD(c, sendDir)
+	mustPanic("send as recv", "matches no op", func() { c.recv.complete(send, 1, true, opIdle) })
+}
