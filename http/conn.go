@@ -142,7 +142,7 @@ func (c *conn) readPhase() (*response, connPhase) {
 	case err == errExpectation:
 		c.expectationFailed(w)
 		return nil, phaseClose
-	case err == errWouldBlock:
+	case err == wire.ErrNeedMore:
 		return nil, phaseWait
 	}
 	var re *requestError
@@ -243,22 +243,7 @@ func (c *conn) readRequest() (*response, error) {
 	} else {
 		c.rwc.SetReadDeadline(time.Time{}) // not the idle deadline
 	}
-	if c.lastMethod == "POST" {
-		// RFC 9112 §2.2: a server SHOULD ignore an empty line before the
-		// request line; net/http drops up to 4 CR or LF after a POST
-		// (old clients count the CRLF after a body wrongly).
-		peek, err := c.r.peek(4)
-		n := 0
-		for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
-			n++
-		}
-		if err == errWouldBlock && n == len(peek) {
-			return nil, err // on a loop: decide once 4 bytes are here, as net/http's peek does
-		}
-		c.r.consume(n)
-		c.lastMethod = "" // once per request, also when a loop comes back here
-	}
-	block, err := c.r.readHeaderBlock(s.headerLimit(), c.reused().block)
+	block, err := c.readHead()
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +297,54 @@ func (c *conn) readRequest() (*response, error) {
 	}
 	return w, nil
 }
+
+// readHead returns the next request head (takeHead): at once when it is
+// buffered whole; else, off a loop, once the rest was read. On a loop it
+// returns wire.ErrNeedMore: the loop delivers the rest when it comes.
+func (c *conn) readHead() (string, error) {
+	limit := c.srv.headerLimit()
+	for {
+		block, err := c.takeHead(limit)
+		if err != wire.ErrNeedMore || c.onLoop() {
+			return block, err
+		}
+		if err := c.r.fill(limit); err != nil {
+			if err == io.EOF && c.headBegun(len(c.r.buffered())) {
+				// The request stopped half way; net/http answers 400.
+				// Timeouts and other net errors close silently.
+				return "", errBadRequest
+			}
+			return "", err
+		}
+	}
+}
+
+// takeHead takes the next request head from the buffered bytes, after the
+// CR and LF that follow a POST: RFC 9112 §2.2 has a server ignore an empty
+// line before a request line, and net/http drops up to 4 CR or LF after
+// a POST (old clients count the CRLF after a body wrongly). Until 4 bytes
+// are there (or the read failed), fewer that are all CR or LF decide
+// nothing: wire.ErrNeedMore, as net/http's peek waits for them.
+func (c *conn) takeHead(limit int) (string, error) {
+	if c.lastMethod == "POST" {
+		buf := c.r.buffered()
+		n := 0
+		for n < len(buf) && n < 4 && (buf[n] == '\r' || buf[n] == '\n') {
+			n++
+		}
+		if n == len(buf) && n < 4 && c.r.err == nil {
+			return "", wire.ErrNeedMore
+		}
+		c.r.consume(n)
+		c.lastMethod = "" // once per request
+	}
+	return c.r.takeHead(limit, c.reused().block)
+}
+
+// headBegun reports whether n bytes held when the client stopped sending
+// are a request begun, which net/http answers 400; none, or only the CR
+// and LF dropped after a POST, are a client that went between requests.
+func (c *conn) headBegun(n int) bool { return n > 0 && c.lastMethod != "POST" }
 
 // serveRequest runs the handler for w's request and completes the
 // response. It reports whether the connection can carry another request.

@@ -63,10 +63,6 @@ const (
 // handed to a new goroutine (ModeAuto).
 const handOffAfter = time.Millisecond
 
-// errWouldBlock is what a loop connection's Read returns while a request
-// header is parsed: the rest has not arrived, wait on the loop for it.
-var errWouldBlock = errors.New("http: would block")
-
 // loopServer is the LoopHandler of a Server's loops on one listener.
 type loopServer struct {
 	s     *Server
@@ -156,10 +152,10 @@ func (ls *loopServer) OnData(lc *netfd.LoopConn, in []byte) int {
 }
 
 // OnEOF: a client that stops half way through a request header gets 400,
-// as readHeaderBlock answers; otherwise the connection just closes.
+// as readHead answers; otherwise the connection just closes.
 func (ls *loopServer) OnEOF(lc *netfd.LoopConn) {
 	c := lc.Context().(*conn)
-	if c.partial > 0 && !c.lingering && !c.done {
+	if c.headBegun(c.partial) && !c.lingering && !c.done {
 		c.out.b = appendErrorResponse(c.out.b, errBadRequest)
 		c.flush()
 	}
@@ -204,9 +200,7 @@ func (c *conn) serveLoop(in []byte) int {
 	for {
 		switch phase {
 		case phaseRead:
-			c.r.noFill = !c.left
 			w, phase = c.readPhase()
-			c.r.noFill = false
 			if phase != phaseWait {
 				c.inHeader = false // the header is read (or refused)
 			}
@@ -460,6 +454,10 @@ func (c *conn) leaveLoopLocked(byReader bool) error {
 	return nil
 }
 
+// onLoop reports whether the connection is served on a loop now: a read
+// waits for the loop to deliver bytes instead of blocking.
+func (c *conn) onLoop() bool { return c.ls != nil && !c.left }
+
 // rejoinLoop gives the idle connection back to a loop.
 func (c *conn) rejoinLoop() {
 	lr := c.rwc.(*loopConn)
@@ -520,8 +518,8 @@ func (l *loopConn) conn() net.Conn {
 }
 
 // Read blocks, so on the loop it leaves it first. (The connection's reader
-// leaves before it reads, and waits on the loop while a header is parsed:
-// see connReader.leave and noFill.)
+// leaves before it reads, and a request head is awaited on the loop: see
+// connReader.leave and conn.readHead.)
 func (l *loopConn) Read(p []byte) (int, error) {
 	if err := l.c.leaveLoop(true); err != nil {
 		return 0, err
