@@ -348,12 +348,21 @@ func (c *conn) readRequest() (*response, error) {
 // readHead returns the next request head (takeHead): at once when it is
 // buffered whole; else, off a loop, once the rest was read. On a loop it
 // returns wire.ErrNeedMore: the loop delivers the rest when it comes.
+//
+// Before it waits for the rest, the responses to the requests before this
+// one go out: the client may wait for them before it sends it.
 func (c *conn) readHead() (string, error) {
 	limit := c.srv.headerLimit()
 	for {
 		block, err := c.takeHead(limit)
-		if err != wire.ErrNeedMore || c.onLoop() {
+		if err != wire.ErrNeedMore {
 			return block, err
+		}
+		if err := c.flush(); err != nil {
+			return "", err
+		}
+		if c.onLoop() {
+			return "", err
 		}
 		if err := c.r.fill(limit); err != nil {
 			if err == io.EOF && c.headBegun(len(c.r.buffered())) {
