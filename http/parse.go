@@ -130,7 +130,7 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 		return 0, errBadRequest // RFC 9112 §3.2
 	}
 	wire.FixPragma(h)
-	req.Close = shouldClose(req.ProtoMajor, req.ProtoMinor, h)
+	req.Close = wire.ShouldClose(req.ProtoMajor, req.ProtoMinor, h, false)
 	length, err := requestFraming(req)
 	if err != nil {
 		return 0, err
@@ -193,15 +193,7 @@ func parseRequestLine(line string) (method, target, proto string, ok bool) {
 // sets). Not: controls, SP, DEL, non-ASCII (a browser escapes it), and
 // the '"', '<', '>' and '\' no browser sends ('\' is read as '/' by
 // some servers: a path-confusion vector).
-var targetByte = func() (t [256]bool) {
-	for c := '!'; c <= '~'; c++ {
-		t[c] = true
-	}
-	for _, c := range "#\"<>\\" {
-		t[c] = false
-	}
-	return t
-}()
+var targetByte = wire.AlnumAnd("!$%&'()*+,-./:;=?@[]^_`{|}~")
 
 // parseTarget fills URL from RequestURI: origin, absolute, authority
 // (CONNECT) and asterisk forms (RFC 9112 §3.2), as net/http does. An
@@ -325,18 +317,4 @@ func checkTargetForm(req *http.Request, host string, haveHost bool) error {
 		return badRequest("Host does not match the target")
 	}
 	return nil
-}
-
-// shouldClose reports whether the client asked for the connection to be
-// closed after this request: HTTP/1.0 unless "keep-alive", 1.1 on "close".
-func shouldClose(major, minor int, h http.Header) bool {
-	if major < 1 {
-		return true
-	}
-	conn := h["Connection"]
-	hasClose := wire.HasListToken(conn, "close")
-	if major == 1 && minor == 0 {
-		return hasClose || !wire.HasListToken(conn, "keep-alive")
-	}
-	return hasClose
 }
