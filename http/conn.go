@@ -139,7 +139,6 @@ func (c *conn) run(phase connPhase) (held int) {
 			return 0
 		case phaseLinger:
 			if c.onLoop() {
-				c.loopIn = nil
 				c.lingerOnLoop()
 				return 0
 			}
@@ -150,7 +149,6 @@ func (c *conn) run(phase connPhase) (held int) {
 				c.teardown()
 				return 0
 			}
-			c.loopIn = nil
 			c.flush()
 			c.closeOnLoop()
 			c.setState(http.StateClosed)

@@ -347,7 +347,7 @@ type loopConn struct {
 	mu sync.Mutex // guards the fields below against Close from Shutdown
 	lc *netfd.LoopConn
 	nc net.Conn // after Leave, until it rejoins a loop
-	// Deadlines set while on the loop, for the blocking mode.
+	// Deadlines set while on the loop, for when it leaves.
 	rd, wd time.Time
 }
 
@@ -378,7 +378,7 @@ func (l *loopConn) Read(p []byte) (int, error) {
 	return l.conn().Read(p)
 }
 
-// Write queues p on the loop, or writes it in the blocking mode. A
+// Write queues p on the loop, or writes it to the socket off the loop. A
 // handler whose loop was handed off (it blocked) leaves when it writes
 // (a Flush), so what it streams is not held until it returns; what is
 // written after it returned goes through the loop when serveLoop returns.
@@ -496,7 +496,7 @@ func (l *loopConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// CloseWrite serves lingerClose in the blocking mode.
+// CloseWrite serves lingerClose off the loop.
 func (l *loopConn) CloseWrite() error {
 	if cw, ok := l.conn().(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
@@ -584,7 +584,7 @@ func (s *Server) sweep(stop, done chan struct{}) {
 			}
 			lc := c.lr.attached()
 			if lc == nil {
-				continue // in the blocking mode its deadlines are the socket's
+				continue // off the loop its deadlines are the socket's
 			}
 			if c.late(now, 1) { // 1: as if bytes were queued
 				// Checked again on the loop: a request read meanwhile

@@ -155,7 +155,7 @@ func (c *conn) leaveLoopLocked(byReader bool) error {
 	if err != nil {
 		// The connection failed before it could leave (the client
 		// reset it): the loop has closed it and calls no OnClose for
-		// it, so it ends as one in the blocking mode does, through
+		// it, so it ends as one off the loop does, through
 		// teardown (which counts it gone, once), with every read and
 		// write failing.
 		c.leaveErr = err
@@ -210,6 +210,7 @@ func (c *conn) rejoin(lc *netfd.LoopConn) {
 // 500 ms (the sweeper closes it then), as lingerClose does off a loop: so
 // the response is not lost to a reset.
 func (c *conn) lingerOnLoop() {
+	c.loopIn = nil
 	c.flush()
 	c.lr.lc.CloseWrite()
 	c.setMode(modeLingering)
@@ -219,6 +220,7 @@ func (c *conn) lingerOnLoop() {
 // closeOnLoop closes the connection through its loop, after what is
 // queued (or, handed off, once serveLoop returns); OnClose follows.
 func (c *conn) closeOnLoop() {
+	c.loopIn = nil
 	c.setMode(modeClosing)
 	c.lr.lc.Close()
 }

@@ -18,8 +18,8 @@ type connReader struct {
 	buf  []byte // len(buf) is the capacity; grown up to the header limit
 	r, w int    // buf[r:w] is read but not yet consumed
 	err  error  // sticky error from conn.Read
-	// leave, set while on an event loop, moves the connection to the
-	// blocking mode before a read from conn (buf is the loop's until then).
+	// leave, set on the loops, moves the connection off its loop before a
+	// read from conn (buf is the loop's until then; conn.leaveLoop).
 	leave func() error
 	// head is the scan of the request head in buf[r:w] (takeHead), kept
 	// while the head arrives.
