@@ -352,15 +352,17 @@ func (c *conn) readRequest() (*response, error) {
 func (c *conn) readHead() (string, error) {
 	limit := c.srv.headerLimit()
 	for {
-		block, err := c.takeHead(limit)
-		if err != wire.ErrNeedMore {
-			return block, err
+		if c.lastMethod != "POST" || c.dropAfterPOST() {
+			block, err := c.r.takeHead(limit, c.reused().block)
+			if err != wire.ErrNeedMore {
+				return block, err
+			}
 		}
 		if err := c.flush(); err != nil {
 			return "", err
 		}
 		if c.onLoop() {
-			return "", err
+			return "", wire.ErrNeedMore
 		}
 		if err := c.r.fill(limit); err != nil {
 			if err == io.EOF && c.headBegun(len(c.r.buffered())) {
@@ -373,26 +375,24 @@ func (c *conn) readHead() (string, error) {
 	}
 }
 
-// takeHead takes the next request head from the buffered bytes, after the
-// CR and LF that follow a POST: RFC 9112 §2.2 has a server ignore an empty
-// line before a request line, and net/http drops up to 4 CR or LF after
-// a POST (old clients count the CRLF after a body wrongly). Until 4 bytes
-// are there (or the read failed), fewer that are all CR or LF decide
-// nothing: wire.ErrNeedMore, as net/http's peek waits for them.
-func (c *conn) takeHead(limit int) (string, error) {
-	if c.lastMethod == "POST" {
-		buf := c.r.buffered()
-		n := 0
-		for n < len(buf) && n < 4 && (buf[n] == '\r' || buf[n] == '\n') {
-			n++
-		}
-		if n == len(buf) && n < 4 && c.r.err == nil {
-			return "", wire.ErrNeedMore
-		}
-		c.r.consume(n)
-		c.lastMethod = "" // once per request
+// dropAfterPOST drops the CR and LF that follow a POST before the next
+// request: RFC 9112 §2.2 has a server ignore an empty line before a
+// request line, and net/http drops up to 4 CR or LF after a POST (old
+// clients count the CRLF after a body wrongly). It reports false while
+// fewer than 4 bytes are buffered, all CR or LF, and the read has not
+// failed: the next byte decides, as net/http's peek waits for it.
+func (c *conn) dropAfterPOST() bool {
+	buf := c.r.buffered()
+	n := 0
+	for n < len(buf) && n < 4 && (buf[n] == '\r' || buf[n] == '\n') {
+		n++
 	}
-	return c.r.takeHead(limit, c.reused().block)
+	if n == len(buf) && n < 4 && c.r.err == nil {
+		return false
+	}
+	c.r.consume(n)
+	c.lastMethod = "" // once per request
+	return true
 }
 
 // headBegun reports whether n bytes held when the client stopped sending
