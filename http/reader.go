@@ -12,7 +12,9 @@ import (
 // in place from buf[r:w]; bodies are served from it, and reads larger than
 // what is buffered go to the connection directly.
 //
-// It is owned by the connection's goroutine; nothing else touches it.
+// It belongs to whoever serves the connection (a loop, or a goroutine),
+// and, while a handler runs, to whoever reads the request body, under
+// body.mu (body.go).
 type connReader struct {
 	conn net.Conn
 	buf  []byte // len(buf) is the capacity; grown up to the header limit
