@@ -13,16 +13,17 @@ import (
 	"time"
 
 	"github.com/ringnet/ringnet/internal/wire"
-	"github.com/ringnet/ringnet/netfd"
 )
 
 // maxOutBuffered is how many response bytes collect in c.out before
 // they are written even though more pipelined requests are waiting.
 const maxOutBuffered = 64 << 10
 
-// conn is one client connection. Its goroutine runs the loop in serve,
-// whose phases are explicit (connPhase); ConnState callbacks report the
-// coarser net/http states (New, Active, Idle, Hijacked, Closed).
+// conn is one client connection. One phase machine (run, connPhase)
+// serves it, on its own goroutine (serve) or on an event loop
+// (serveLoop, loop.go); its mode (mode.go) says which, and who owns it.
+// ConnState callbacks report the coarser net/http states (New, Active,
+// Idle, Hijacked, Closed).
 type conn struct {
 	srv *Server
 	rwc net.Conn
@@ -34,18 +35,18 @@ type conn struct {
 	// of it has left yet.
 	writes int
 
-	reuse        *connReuse // what its requests reuse, one after the other (response.go); nil while idle on a loop
-	remoteAddr   string
-	ctx          context.Context
-	created      time.Time
-	hijackedConn bool   // set by hijack, on the handler goroutine
-	watch        *watch // the client-gone watch of the request being served
-	tlsState     *tls.ConnectionState
-	lastMethod   string // of the previous request
+	reuse      *connReuse // what its requests reuse, one after the other (response.go); nil while idle on a loop
+	remoteAddr string
+	ctx        context.Context
+	created    time.Time
+	watch      *watch // the client-gone watch of the request being served
+	tlsState   *tls.ConnectionState
+	lastMethod string // of the previous request
+	mode       atomicMode
 
-	mu      sync.Mutex // guards state and closing, also read by Shutdown
-	state   http.ConnState
-	closing bool // Shutdown closed rwc while the conn was idle
+	mu         sync.Mutex // guards state and closedIdle, also read by Shutdown
+	state      http.ConnState
+	closedIdle bool // Shutdown closed rwc while the conn was idle
 	// inFlight is the request context of the handler running, for Close
 	// to cancel.
 	inFlight atomic.Pointer[reqContext]
@@ -56,20 +57,17 @@ type conn struct {
 
 	// On an event loop (loop.go); the fields belong to whoever serves
 	// the connection, the loop or, after it left, its goroutine.
-	loops  *netfd.Loops // nil in the goroutine engine
-	ls     *loopServer
-	loopIn []byte // what OnData is serving
+	ls     *loopServer // nil in the goroutine engine
+	lr     *loopConn   // rwc, on the loops; nil in the goroutine engine
+	loopIn []byte      // what OnData is serving
 	// lcMu serializes, while a handler runs, what its side does with the
-	// LoopConn (Write, Flush, Leave, Checkpoint) and the move to the
-	// blocking mode (left, leaveErr): the body's reader, a 1xx and a
+	// LoopConn (Write, Flush, Leave, Checkpoint) and the move off the
+	// loop (the mode's leave, leaveErr): the body's reader, a 1xx and a
 	// Flush may be on different goroutines, as net/http allows.
 	lcMu       sync.Mutex
-	left       bool  // it left the loop for the blocking mode
-	leaveErr   error // why it failed leaving (left, with no net.Conn)
+	leaveErr   error // why it failed leaving (modeLeft, with no net.Conn)
 	bodyReader bool  // a handler runs whose body may be read: r is the body's
-	lingering  bool  // half-closed on the loop, dropping input
 	lingered   int   // bytes dropped while lingering
-	done       bool  // closing or closed on the loop
 	partial    int   // bytes of an unfinished request header held by the loop
 	inHeader   bool  // the loop deadline is the header's: bytes that arrive do not move it
 	inHandler  bool  // ServeHTTP is running (on the goroutine serving c)
@@ -85,31 +83,43 @@ func newConn(s *Server, rwc net.Conn, ctx context.Context) *conn {
 	return c
 }
 
-func (c *conn) hijacked() bool { return c.hijackedConn }
-
-// connPhase is where a connection's goroutine is:
+// connPhase is where the serving of a connection is, in the one phase
+// machine (run) that serves it on its goroutine and on a loop:
 //
 //	handshake ─▶ read ─▶ serve ─▶ idle ─▶ read ─▶ …
 //	               │        │   (a pipelined request skips the wait)
 //	               ▼        ▼
 //	             linger ─▶ close
+//
+// Where the engines differ, a phase asks the mode (mode.go). On a loop,
+// read and idle end in wait when the bytes delivered hold no whole
+// request: the machine returns to the loop, and serveLoop starts it again
+// at read with the next bytes. A connection that left its loop goes back
+// to one from idle (rejoin); linger and close on a loop go through it.
 type connPhase uint8
 
 const (
 	phaseHandshake connPhase = iota // TLS handshake (TLS connections only)
 	phaseRead                       // reading and parsing a request header
 	phaseServe                      // running the handler, framing its response
-	phaseIdle                       // waiting for the next request's first byte
+	phaseIdle                       // between requests
 	phaseLinger                     // half-closed, draining what the client sends
-	phaseClose                      // done: teardown closes unless hijacked
-	phaseWait                       // on an event loop: the rest of a request is to come
+	phaseClose                      // closing, unless hijacked
+	phaseWait                       // on a loop: back to it until more bytes arrive
+	phaseRejoin                     // off its loop and idle: back to a loop
 )
 
-// serve runs the connection until it closes or is hijacked.
-func (c *conn) serve() {
-	defer c.teardown()
+// serve runs the connection on its goroutine (the goroutine engine) until
+// it closes or is hijacked.
+func (c *conn) serve() { c.run(phaseHandshake) }
+
+// run drives the connection from phase until it closes, is hijacked, or
+// returns to a loop (wait, rejoin, linger on the loop). held is how many
+// of the bytes the loop delivered it keeps for the next delivery: the
+// start of a request head (phaseWait).
+func (c *conn) run(phase connPhase) (held int) {
 	var w *response // the request being served
-	for phase := phaseHandshake; phase != phaseClose; {
+	for {
 		switch phase {
 		case phaseHandshake:
 			phase = phaseClose
@@ -121,13 +131,28 @@ func (c *conn) serve() {
 		case phaseServe:
 			phase = c.servePhase(w)
 		case phaseIdle:
-			phase = phaseClose
-			if c.waitForRequest() {
-				phase = phaseRead
-			}
+			phase = c.idlePhase()
+		case phaseWait:
+			return c.waitOnLoop()
+		case phaseRejoin:
+			c.rejoinLoop() // c belongs to the loop it joins from here
+			return 0
 		case phaseLinger:
+			if c.onLoop() {
+				c.lingerOnLoop()
+				return 0
+			}
 			c.lingerClose()
 			phase = phaseClose
+		case phaseClose:
+			if !c.onLoop() {
+				c.teardown()
+				return 0
+			}
+			c.flush()
+			c.closeOnLoop()
+			c.setState(http.StateClosed)
+			return 0
 		}
 	}
 }
@@ -136,14 +161,17 @@ func (c *conn) serve() {
 // is answered (when net/http answers it) and the connection closes.
 func (c *conn) readPhase() (*response, connPhase) {
 	w, err := c.readRequest()
+	if err != wire.ErrNeedMore {
+		c.inHeader = false // the next head's loop deadline starts at its first byte
+	}
 	switch {
 	case err == nil:
 		return w, phaseServe
 	case err == errExpectation:
 		c.expectationFailed(w)
 		return nil, phaseClose
-	case err == errWouldBlock:
-		return nil, phaseWait
+	case err == wire.ErrNeedMore:
+		return nil, phaseWait // on a loop: the rest is to come
 	}
 	var re *requestError
 	if !errors.As(err, &re) {
@@ -210,13 +238,30 @@ func looksLikeHTTP(hdr []byte) bool {
 	return false
 }
 
-// waitForRequest holds the connection between requests: at once when the
-// next request is already buffered, else Idle until its first byte or
-// IdleTimeout. It reports false when the connection is to close.
-func (c *conn) waitForRequest() bool {
+// idlePhase is the connection between requests: a request already
+// buffered is read at once; else it waits for the next one on its loop,
+// goes back to a loop if it left one, or, in the goroutine engine, waits
+// on its goroutine.
+func (c *conn) idlePhase() connPhase {
 	if len(c.r.buffered()) > 0 {
-		return true
+		return phaseRead
 	}
+	switch c.mode.Load() {
+	case modeLoop:
+		return phaseWait
+	case modeLeft:
+		return phaseRejoin
+	}
+	if !c.waitForRequest() {
+		return phaseClose
+	}
+	return phaseRead
+}
+
+// waitForRequest holds the connection on its goroutine, Idle, until the
+// next request's first byte or IdleTimeout. It reports false when the
+// connection is to close.
+func (c *conn) waitForRequest() bool {
 	c.r.release()
 	c.setState(http.StateIdle)
 	if d := c.srv.idleTimeout(); d > 0 {
@@ -228,9 +273,9 @@ func (c *conn) waitForRequest() bool {
 		return false
 	}
 	c.mu.Lock()
-	closing := c.closing
+	closed := c.closedIdle
 	c.mu.Unlock()
-	return !closing
+	return !closed
 }
 
 // readRequest reads and parses one request header and sets up its body
@@ -243,22 +288,7 @@ func (c *conn) readRequest() (*response, error) {
 	} else {
 		c.rwc.SetReadDeadline(time.Time{}) // not the idle deadline
 	}
-	if c.lastMethod == "POST" {
-		// RFC 9112 §2.2: a server SHOULD ignore an empty line before the
-		// request line; net/http drops up to 4 CR or LF after a POST
-		// (old clients count the CRLF after a body wrongly).
-		peek, err := c.r.peek(4)
-		n := 0
-		for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
-			n++
-		}
-		if err == errWouldBlock && n == len(peek) {
-			return nil, err // on a loop: decide once 4 bytes are here, as net/http's peek does
-		}
-		c.r.consume(n)
-		c.lastMethod = "" // once per request, also when a loop comes back here
-	}
-	block, err := c.r.readHeaderBlock(s.headerLimit(), c.reused().block)
+	block, err := c.readHead()
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +342,63 @@ func (c *conn) readRequest() (*response, error) {
 	}
 	return w, nil
 }
+
+// readHead returns the next request head (takeHead): at once when it is
+// buffered whole; else, off a loop, once the rest was read. On a loop it
+// returns wire.ErrNeedMore: the loop delivers the rest when it comes.
+//
+// Before it waits for the rest, the responses to the requests before this
+// one go out: the client may wait for them before it sends it.
+func (c *conn) readHead() (string, error) {
+	limit := c.srv.headerLimit()
+	for {
+		if c.lastMethod != "POST" || c.dropAfterPOST() {
+			block, err := c.r.takeHead(limit, c.reused().block)
+			if err != wire.ErrNeedMore {
+				return block, err
+			}
+		}
+		if err := c.flush(); err != nil {
+			return "", err
+		}
+		if c.onLoop() {
+			return "", wire.ErrNeedMore
+		}
+		if err := c.r.fill(limit); err != nil {
+			if err == io.EOF && c.headBegun(len(c.r.buffered())) {
+				// The request stopped half way; net/http answers 400.
+				// Timeouts and other net errors close silently.
+				return "", errBadRequest
+			}
+			return "", err
+		}
+	}
+}
+
+// dropAfterPOST drops the CR and LF that follow a POST before the next
+// request: RFC 9112 §2.2 has a server ignore an empty line before a
+// request line, and net/http drops up to 4 CR or LF after a POST (old
+// clients count the CRLF after a body wrongly). It reports false while
+// fewer than 4 bytes are buffered, all CR or LF, and the read has not
+// failed: the next byte decides, as net/http's peek waits for it.
+func (c *conn) dropAfterPOST() bool {
+	buf := c.r.buffered()
+	n := 0
+	for n < len(buf) && n < 4 && (buf[n] == '\r' || buf[n] == '\n') {
+		n++
+	}
+	if n == len(buf) && n < 4 && c.r.err == nil {
+		return false
+	}
+	c.r.consume(n)
+	c.lastMethod = "" // once per request
+	return true
+}
+
+// headBegun reports whether n bytes held when the client stopped sending
+// are a request begun, which net/http answers 400; none, or only the CR
+// and LF dropped after a POST, are a client that went between requests.
+func (c *conn) headBegun(n int) bool { return n > 0 && c.lastMethod != "POST" }
 
 // serveRequest runs the handler for w's request and completes the
 // response. It reports whether the connection can carry another request.
@@ -412,8 +499,8 @@ func (c *conn) teardown() {
 	c.flush()
 	c.rwc.Close()
 	c.setState(http.StateClosed)
-	if c.ls != nil && c.left {
-		c.ls.connGone() // on the loop, OnClose counts it
+	if c.mode.Load() == modeLeft {
+		c.ls.connGone() // off its loop, no OnClose counts it
 	}
 }
 
@@ -458,7 +545,7 @@ func (c *conn) setState(st http.ConnState) {
 // whether the request is to be served.
 func (c *conn) setActive() bool {
 	c.mu.Lock()
-	if c.closing {
+	if c.closedIdle {
 		c.mu.Unlock()
 		return false
 	}
@@ -490,8 +577,8 @@ func (c *conn) closeIfIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	idle := c.state == http.StateIdle || c.state == http.StateNew && time.Since(c.created) > 5*time.Second
-	if idle && !c.closing {
-		c.closing = true
+	if idle && !c.closedIdle {
+		c.closedIdle = true
 		c.rwc.Close()
 	}
 }

@@ -104,6 +104,28 @@ func TestPipelineCoalesced(t *testing.T) {
 	})
 }
 
+// TestPipelinePartialNext checks that a response goes out while the next
+// request has only begun to arrive: a client may send the rest only once
+// it has the response (the responses used to wait for the next request
+// to be whole, in every mode).
+func TestPipelinePartialNext(t *testing.T) {
+	run(t, func(t *testing.T, b backend) {
+		addr := serve(t, b, &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, r.URL.Path)
+		})})
+		c := dial(t, addr)
+		io.WriteString(c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HT")
+		br := bufio.NewReader(c)
+		if _, body := readResponse(t, br, "GET"); body != "/a" {
+			t.Fatalf("first body %q", body)
+		}
+		io.WriteString(c, "TP/1.1\r\nHost: x\r\n\r\n")
+		if _, body := readResponse(t, br, "GET"); body != "/b" {
+			t.Fatalf("second body %q", body)
+		}
+	})
+}
+
 // TestExpectContinue checks that 100 Continue goes out only when the
 // handler reads the body.
 func TestExpectContinue(t *testing.T) {

@@ -78,8 +78,8 @@ func (c *conn) flushNow() error {
 	if err := c.flush(); err != nil {
 		return err
 	}
-	if lr, ok := c.rwc.(*loopConn); ok {
-		return lr.sendNow()
+	if c.lr != nil {
+		return c.lr.sendNow()
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func (c *conn) writeContinue() error {
 
 // hijack gives the connection to the handler, with the bytes read ahead.
 func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if c.hijackedConn {
+	if c.hijacked() {
 		return nil, nil, http.ErrHijacked
 	}
 	if err := c.flush(); err != nil {
@@ -103,15 +103,15 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 		c.watch.stop()
 	}
 	rwc := c.rwc
-	if lr, ok := rwc.(*loopConn); ok {
+	if c.lr != nil {
 		// The handler takes the connection itself: off the loop first.
 		if err := c.leaveLoop(true); err != nil {
 			return nil, nil, err
 		}
-		rwc = lr.conn()
-		defer c.ls.connGone()
+		rwc = c.lr.conn()
+		defer c.ls.connGone() // off the loops for good: no OnClose or teardown counts it
 	}
-	c.hijackedConn = true
+	c.setMode(modeHijacked)
 	rwc.SetDeadline(time.Time{})
 	var rd io.Reader = rwc
 	ahead := bytes.Clone(c.r.buffered())

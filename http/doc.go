@@ -9,30 +9,48 @@
 //	http.ListenAndServe(":8080", nil)      // net/http
 //	ringhttp.ListenAndServe(":8080", nil)  // ringnet, handlers untouched
 //
-// Where a byte goes:
+// Where a byte goes, on the default path (a netfd listener, served on
+// netfd's event loops):
 //
-//   - reader.go: the per-connection input buffer every byte is read into.
+//   - loop.go: a loop's OnData hands the bytes that arrived to serveLoop,
+//     and the connection's reader (reader.go) takes the loop's buffer as
+//     its own, without a copy.
+//   - conn.go: the phase machine (run) reads every request complete in
+//     them and runs its handler, there on the loop. readHead takes each
+//     head out of the reader (parse.go's
+//     takeHead; the scan is internal/wire's HeadScan, a function of the
+//     bytes, which says ErrNeedMore while the head has not ended: the
+//     loop then keeps those bytes and delivers them again with what
+//     follows).
 //   - parse.go: request line and header fields → *http.Request.
 //   - framing.go: Content-Length / Transfer-Encoding → how long the body is.
 //   - body.go, chunked.go: the request body as the handler reads it.
 //   - response.go: the ResponseWriter and its 2048-byte body buffer.
 //   - commit.go: the response framing decision, status line and header.
 //   - outbuf.go, connwrite.go: the output buffer every response byte
-//     collects in, and the writes to the connection (one per batch of
-//     pipelined responses).
+//     collects in, and the writes to the connection: on a loop one
+//     LoopConn.Write (loopConn, loop.go) for the responses to all the
+//     requests of one delivery, sent at the end of the loop's pass.
 //   - readfrom.go: io.Copy into the ResponseWriter (ServeContent,
 //     ServeFile, FileServer): a file goes to the connection's ReadFrom,
 //     sendfile(2), not through these buffers. fs.go: FS, an http.FS that
 //     lets an fs.FS's *os.File through to it.
-//   - loop.go: serving on netfd's event loops (the default for a netfd
-//     listener), the move off a loop (leaveLoop) and the loop connection
-//     (loopConn). A handler's goroutines may read the body and write
-//     1xx or flushes at once: body.go and loop.go say which lock guards
-//     each crossing.
-//   - conn.go: the connection state machine (handshake, read, serve,
-//     idle, linger, close).
+//   - mode.go: the connection's mode, and every move between modes. A
+//     handler that needs what only a goroutine can do (read body bytes
+//     that have not arrived, Hijack, write after its loop was handed off)
+//     moves the connection off its loop (leaveLoop): the same phase
+//     machine then serves it on that goroutine, reading and writing the
+//     socket, until it is idle and rejoins a loop. A handler's goroutines
+//     may read the body and write 1xx or flushes at once: body.go and
+//     mode.go say which lock guards each crossing.
+//
+// The goroutine engine (ModeGoroutine, TLS, other listeners) runs the same
+// phase machine on a goroutine per connection (serve), reading the
+// net.Conn into the reader's own buffer. Around both:
+//
 //   - watch.go: noticing a client that went away while a handler waits.
-//   - server.go: Server, listening, Shutdown and Close.
+//   - server.go: Server, listening, Shutdown and Close; the loops' sweeper
+//     of timeouts is in loop.go.
 //   - serve.go: the package-level ListenAndServe, ListenAndServeTLS,
 //     Serve and ServeTLS, as net/http has them.
 //   - date.go: the Date header, formatted once per second.

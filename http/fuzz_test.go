@@ -25,8 +25,8 @@ func (c *fakeConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // readOne reads and parses one request from raw as the server does.
 func readOne(raw []byte) (*http.Request, int64, error) {
-	r := connReader{conn: &fakeConn{r: bytes.NewReader(raw)}}
-	block, err := r.readHeaderBlock(DefaultMaxHeaderBytes+4096, "")
+	r := connReader{buf: raw, w: len(raw)}
+	block, err := r.takeHead(DefaultMaxHeaderBytes+4096, "")
 	if err != nil {
 		return nil, 0, err
 	}

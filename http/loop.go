@@ -18,13 +18,13 @@ import (
 // of one read leave in one write at the end of the loop's pass. An idle
 // connection holds no goroutine and no buffer.
 //
-// The same conn type and phases serve both ways; on a loop its rwc is a
-// loopConn, which moves the connection to the blocking mode (netfd's
-// LoopConn.Leave) the moment a handler needs what only a goroutine can
-// do: read body bytes that have not arrived, hijack, write after its loop
-// was handed off because it blocked. The connection then goes on as in
-// the goroutine engine until it is idle, and goes back to a loop
-// (Loops.Attach).
+// The same conn type and phase machine (run) serve both ways; on a loop
+// its rwc is a loopConn (c.lr), and its mode (mode.go) is modeLoop until a
+// handler needs what only a goroutine can do: read body bytes that have
+// not arrived, hijack, write after its loop was handed off because it
+// blocked. Then it leaves the loop (modeLeft: netfd's LoopConn.Leave),
+// goes on as in the goroutine engine until it is idle, and goes back to a
+// loop (Loops.Attach).
 //
 // Timeouts: a loop connection has no goroutine to time out; a sweeper per
 // Server closes the ones whose header, idle or write deadline passed.
@@ -62,10 +62,6 @@ const (
 // handOffAfter is how long an inline handler may run before its loop is
 // handed to a new goroutine (ModeAuto).
 const handOffAfter = time.Millisecond
-
-// errWouldBlock is what a loop connection's Read returns while a request
-// header is parsed: the rest has not arrived, wait on the loop for it.
-var errWouldBlock = errors.New("http: would block")
 
 // loopServer is the LoopHandler of a Server's loops on one listener.
 type loopServer struct {
@@ -123,29 +119,28 @@ func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
 
 func (ls *loopServer) OnOpen(lc *netfd.LoopConn) {
 	if c, ok := lc.Context().(*conn); ok {
-		c.rejoin(lc) // back from the blocking mode
+		c.rejoin(lc) // back from the blocking path
 		return
 	}
 	s := ls.s
-	rwc := &loopConn{lc: lc}
+	lr := &loopConn{lc: lc}
 	ctx := ls.ctx
 	if s.ConnContext != nil {
-		ctx = s.ConnContext(ctx, rwc)
+		ctx = s.ConnContext(ctx, lr)
 	}
-	c := newConn(s, rwc, ctx)
-	c.loops = ls.loops
+	c := newConn(s, lr, ctx)
+	c.setMode(modeLoop)
+	c.lr, lr.c = lr, c
 	c.ls = ls
 	ls.conns.Add(1)
 	c.r.leave = c.leaveForReader
-	rwc.c = c
 	lc.SetContext(c)
 	if !s.track(c) {
-		c.done = true
-		lc.Close() // OnClose counts it gone
+		c.closeOnLoop() // OnClose counts it gone
 		return
 	}
 	if s.ConnState != nil {
-		s.ConnState(rwc, http.StateNew)
+		s.ConnState(lr, http.StateNew)
 	}
 	c.inHeader = true // its header deadline runs from now
 	c.setLoopDeadline(s.readHeaderTimeout())
@@ -156,122 +151,71 @@ func (ls *loopServer) OnData(lc *netfd.LoopConn, in []byte) int {
 }
 
 // OnEOF: a client that stops half way through a request header gets 400,
-// as readHeaderBlock answers; otherwise the connection just closes.
+// as readHead answers; otherwise the connection just closes.
 func (ls *loopServer) OnEOF(lc *netfd.LoopConn) {
 	c := lc.Context().(*conn)
-	if c.partial > 0 && !c.lingering && !c.done {
+	if c.onLoop() && c.headBegun(c.partial) {
 		c.out.b = appendErrorResponse(c.out.b, errBadRequest)
 		c.flush()
 	}
-	c.done = true
-	lc.Close()
+	c.closeOnLoop()
 }
 
+// OnClose: the loop closed the connection (never one that left it).
 func (ls *loopServer) OnClose(lc *netfd.LoopConn, err error) {
 	c := lc.Context().(*conn)
-	c.done = true
-	if !c.hijacked() {
-		c.setState(http.StateClosed)
-	}
+	c.setMode(modeClosing)
+	c.setState(http.StateClosed)
 	ls.connGone()
 }
 
-// serveLoop serves the requests complete in in, on the loop goroutine, and
-// returns how many bytes they took. A request whose handler leaves the
-// loop is served to its end in the blocking mode, here, and the
-// connection rejoins a loop once idle.
+// serveLoop serves the requests complete in in, on the loop goroutine,
+// through the phase machine (run), and returns how many bytes they took.
+// A request whose handler leaves the loop is served to its end off the
+// loop, here, and the connection rejoins a loop once idle.
 func (c *conn) serveLoop(in []byte) int {
-	if c.done {
-		return len(in) // closing: nothing more is read
-	}
-	if c.lingering {
-		// Dropping what the client still sends, as lingerClose does in
-		// the blocking mode: up to maxPostHandlerReadBytes, then close,
-		// so a client that sends forever (a big unread body, garbage)
-		// is not read for the whole linger time.
+	switch c.mode.Load() {
+	case modeClosing:
+		return len(in) // nothing more is read
+	case modeLingering:
+		// Dropping what the client still sends, as lingerClose does off
+		// a loop: up to maxPostHandlerReadBytes, then close, so a client
+		// that sends forever (a big unread body, garbage) is not read for
+		// the whole linger time.
 		c.lingered += len(in)
 		if c.lingered > maxPostHandlerReadBytes {
-			c.done = true
-			c.rwc.(*loopConn).lc.Close()
+			c.closeOnLoop()
 		}
 		return len(in)
 	}
 	c.loopIn = in
 	c.partial = 0 // what was partial is in in now
 	c.r.buf, c.r.r, c.r.w = in, 0, len(in)
-	var w *response
-	phase := phaseRead
-	for {
-		switch phase {
-		case phaseRead:
-			c.r.noFill = !c.left
-			w, phase = c.readPhase()
-			c.r.noFill = false
-			if phase != phaseWait {
-				c.inHeader = false // the header is read (or refused)
-			}
-		case phaseServe:
-			phase = c.servePhase(w)
-		case phaseIdle:
-			if len(c.r.buffered()) > 0 {
-				phase = phaseRead
-				continue
-			}
-			if c.left {
-				c.loopIn = nil
-				c.rejoinLoop() // c belongs to the loop it joins from here
-				return len(in)
-			}
-			phase = phaseWait
-		case phaseWait: // on the loop: wait there for the rest
-			c.loopIn = nil
-			c.partial = len(c.r.buffered())
-			if c.partial > 0 {
-				// ReadHeaderTimeout runs from the header's first byte
-				// (from accept for the first request), as in the
-				// goroutine engine: bytes that trickle in do not restart it.
-				if !c.inHeader {
-					c.inHeader = true
-					c.setLoopDeadline(c.srv.readHeaderTimeout())
-				}
-			} else {
-				c.r.buf, c.r.r, c.r.w = nil, 0, 0
-				c.writeDeadline.Store(0) // the response is written; the sweeper need not look
-				c.releaseIdle()
-				c.setState(http.StateIdle)
-				c.setLoopDeadline(c.srv.idleTimeout())
-			}
-			return len(in) - c.partial
-		case phaseLinger:
-			if c.left {
-				c.lingerClose()
-				phase = phaseClose
-				continue
-			}
-			// On the loop: half-close and drop what the client still
-			// sends for a while (the sweeper closes it), so the response
-			// is not lost to a reset.
-			c.loopIn = nil
-			c.flush()
-			c.rwc.(*loopConn).lc.CloseWrite()
-			c.lingering = true
-			c.setLoopDeadline(500 * time.Millisecond)
-			return len(in)
-		case phaseClose:
-			c.loopIn = nil
-			if c.left || c.hijacked() {
-				c.teardown()
-				return len(in)
-			}
-			// On the loop (or handed off, then through the loop once this
-			// method returns): flush and close in order.
-			c.flush()
-			c.rwc.(*loopConn).lc.Close()
-			c.setState(http.StateClosed)
-			c.done = true
-			return len(in)
+	return len(in) - c.run(phaseRead)
+}
+
+// waitOnLoop returns the connection to its loop until more bytes arrive,
+// holding the start of a request head (the loop delivers it again with
+// what follows), or idle.
+func (c *conn) waitOnLoop() (held int) {
+	c.loopIn = nil
+	c.partial = len(c.r.buffered())
+	c.r.buf, c.r.r, c.r.w = nil, 0, 0 // the loop's bytes
+	if c.partial > 0 {
+		// ReadHeaderTimeout runs from the header's first byte (from
+		// accept for the first request), as in the goroutine engine:
+		// bytes that trickle in do not restart it.
+		if !c.inHeader {
+			c.inHeader = true
+			c.setLoopDeadline(c.srv.readHeaderTimeout())
 		}
+		return c.partial
 	}
+	c.writeDeadline.Store(0) // the response is written; the sweeper need not look
+	c.releaseIdle()
+	c.setState(http.StateIdle)
+	c.setLoopDeadline(c.srv.idleTimeout())
+	return 0
 }
 
 // serveHandler runs h. On a loop it runs inline, except for a route that
@@ -281,11 +225,11 @@ func (c *conn) serveLoop(in []byte) int {
 // for that millisecond every time). A handler that runs longer than
 // blockingAfter marks its route blocking.
 func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Request) {
-	lr, onLoop := c.rwc.(*loopConn)
-	if !onLoop || c.left || c.srv.Mode != ModeAuto {
+	if !c.onLoop() || c.srv.Mode != ModeAuto {
 		h.ServeHTTP(w, req)
 		return
 	}
+	lr := c.lr
 	lr.checkpoint() // the watchdog counts this request's handler from here
 	rs := &c.srv.blockingRoutes
 	var r *routeStat
@@ -394,102 +338,6 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 	c.loopDeadline.Store(time.Now().Add(d).UnixNano())
 }
 
-// leaveLoop moves the connection to the blocking mode, from the
-// handler's side: its body's reader (connReader.leave), a write that
-// cannot wait for the loop, or Hijack. These may run on different
-// goroutines at once (net/http lets a handler read the body on one while
-// another writes a 1xx or flushes), so the move is made under c.lcMu, once;
-// the callers that come after it find the connection left. A connection
-// already gone (closed while its handler ran, and counted by OnClose)
-// does not leave.
-//
-// byReader says the caller owns the connection's reader: the body's
-// reader, or Hijack.
-func (c *conn) leaveLoop(byReader bool) error {
-	c.lcMu.Lock()
-	defer c.lcMu.Unlock()
-	return c.leaveLoopLocked(byReader)
-}
-
-// leaveForReader is the connection's reader's leave (connReader.leave).
-func (c *conn) leaveForReader() error { return c.leaveLoop(true) }
-
-func (c *conn) leaveLoopLocked(byReader bool) error {
-	if c.left {
-		return c.leaveErr // nil, or why it failed leaving, below
-	}
-	if c.done {
-		return net.ErrClosed
-	}
-	lr := c.rwc.(*loopConn)
-	// What the reader holds may still point into the loop's buffer. Its
-	// owner copies it, and the loop reuses its buffer. A writer leaving
-	// while a handler's goroutine may be reading the body must not touch
-	// the reader: it leaves the buffer to the reader instead
-	// (LeaveKeepingInput: on epoll the loop then allocates a new one).
-	keep := !byReader && c.bodyReader
-	if !keep && len(c.r.buf) > 0 {
-		c.r.buf = append([]byte(nil), c.r.buf[c.r.r:c.r.w]...)
-		c.r.w -= c.r.r
-		c.r.r = 0
-	}
-	var nc net.Conn
-	var err error
-	if keep {
-		nc, err = lr.lc.LeaveKeepingInput(len(c.loopIn))
-	} else {
-		nc, err = lr.lc.Leave(len(c.loopIn))
-	}
-	if err != nil {
-		// The connection failed before it could leave (the client
-		// reset it): the loop has closed it and calls no OnClose for
-		// it, so it ends as one in the blocking mode does, through
-		// teardown (which counts it gone, once), with every read and
-		// write failing.
-		c.left, c.leaveErr = true, err
-		return err
-	}
-	lr.mu.Lock()
-	lr.nc = nc
-	rd, wd := lr.rd, lr.wd
-	lr.mu.Unlock()
-	nc.SetReadDeadline(rd)
-	nc.SetWriteDeadline(wd)
-	c.left = true
-	c.loopDeadline.Store(0)
-	return nil
-}
-
-// rejoinLoop gives the idle connection back to a loop.
-func (c *conn) rejoinLoop() {
-	lr := c.rwc.(*loopConn)
-	c.r.release()
-	buffered := append([]byte(nil), c.r.buffered()...)
-	c.r.buf, c.r.r, c.r.w = nil, 0, 0
-	lr.mu.Lock()
-	nc := lr.nc
-	lr.mu.Unlock()
-	nc.SetDeadline(time.Time{})
-	c.setState(http.StateIdle)
-	if err := c.loops.Attach(nc, buffered, c); err != nil {
-		nc.Close()
-		c.setState(http.StateClosed)
-		c.ls.connGone()
-	}
-}
-
-// rejoin is OnOpen for a connection back from the blocking mode.
-func (c *conn) rejoin(lc *netfd.LoopConn) {
-	lr := c.rwc.(*loopConn)
-	lr.mu.Lock()
-	lr.lc, lr.nc = lc, nil
-	lr.mu.Unlock()
-	c.left = false
-	c.partial = 0
-	c.inHeader = false
-	c.setLoopDeadline(c.srv.idleTimeout())
-}
-
 // loopConn is a loop connection's rwc: it writes through the LoopConn
 // while on the loop and through the blocking net.Conn once the connection
 // left it. It is the net.Conn that ConnState and ConnContext see, the same
@@ -499,12 +347,13 @@ type loopConn struct {
 	mu sync.Mutex // guards the fields below against Close from Shutdown
 	lc *netfd.LoopConn
 	nc net.Conn // after Leave, until it rejoins a loop
-	// Deadlines set while on the loop, for the blocking mode.
+	// Deadlines set while on the loop, for when it leaves.
 	rd, wd time.Time
 }
 
-// onLoop returns the LoopConn while the connection is on a loop, else nil.
-func (l *loopConn) onLoop() *netfd.LoopConn {
+// attached returns the LoopConn while the connection is on a loop, else
+// nil: for the sweeper, which must not wait for lcMu.
+func (l *loopConn) attached() *netfd.LoopConn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.nc != nil {
@@ -520,8 +369,8 @@ func (l *loopConn) conn() net.Conn {
 }
 
 // Read blocks, so on the loop it leaves it first. (The connection's reader
-// leaves before it reads, and waits on the loop while a header is parsed:
-// see connReader.leave and noFill.)
+// leaves before it reads, and a request head is awaited on the loop: see
+// connReader.leave and conn.readHead.)
 func (l *loopConn) Read(p []byte) (int, error) {
 	if err := l.c.leaveLoop(true); err != nil {
 		return 0, err
@@ -529,7 +378,7 @@ func (l *loopConn) Read(p []byte) (int, error) {
 	return l.conn().Read(p)
 }
 
-// Write queues p on the loop, or writes it in the blocking mode. A
+// Write queues p on the loop, or writes it to the socket off the loop. A
 // handler whose loop was handed off (it blocked) leaves when it writes
 // (a Flush), so what it streams is not held until it returns; what is
 // written after it returned goes through the loop when serveLoop returns.
@@ -542,7 +391,7 @@ func (l *loopConn) Write(p []byte) (int, error) {
 		return 0, net.ErrClosed // Server.Close: what the loop has not sent is dropped
 	}
 	c.lcMu.Lock()
-	if !c.left && !(l.lc.HandedOff() && c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered) {
+	if c.onLoop() && !(l.lc.HandedOff() && c.inHandler || l.lc.Queued()+len(p) > maxOutBuffered) {
 		n, err := l.lc.Write(p)
 		c.lcMu.Unlock()
 		return n, err
@@ -562,7 +411,7 @@ func (l *loopConn) withLoop(f func(lc *netfd.LoopConn)) bool {
 	c := l.c
 	c.lcMu.Lock()
 	defer c.lcMu.Unlock()
-	if c.left {
+	if !c.onLoop() {
 		return false
 	}
 	f(l.lc)
@@ -647,7 +496,7 @@ func (l *loopConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// CloseWrite serves lingerClose in the blocking mode.
+// CloseWrite serves lingerClose off the loop.
 func (l *loopConn) CloseWrite() error {
 	if cw, ok := l.conn().(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
@@ -730,13 +579,12 @@ func (s *Server) sweep(stop, done chan struct{}) {
 		now := time.Now().UnixNano()
 		s.mu.Lock()
 		for c := range s.conns {
-			lr, ok := c.rwc.(*loopConn)
-			if !ok {
+			if c.lr == nil {
 				continue
 			}
-			lc := lr.onLoop()
+			lc := c.lr.attached()
 			if lc == nil {
-				continue // in the blocking mode its deadlines are the socket's
+				continue // off the loop its deadlines are the socket's
 			}
 			if c.late(now, 1) { // 1: as if bytes were queued
 				// Checked again on the loop: a request read meanwhile

@@ -2,7 +2,6 @@ package http
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,105 +29,45 @@ const (
 	maxHeaderFields = 1000
 )
 
-// headerScan is how far readHeaderBlock got through the buffered bytes
-// (offsets from connReader.r) when they ended before the header did. It
-// resumes there, so a head that arrives in many pieces is scanned once:
-// the work is linear in the bytes received.
-type headerScan struct {
-	start  int // the request line's start, after empty lines skipped
-	line   int // start of the line being scanned
-	scan   int // next byte to scan for '\n'
-	fields int // header field lines seen
-}
-
-// readHeaderBlock returns the request line and header fields through the
-// empty line that ends them, as one string, and consumes them from b.
-// Lines must end in CRLF (a bare LF is refused, RFC 9112 §2.2); empty
-// lines before the request line are skipped (§2.2: a server SHOULD
-// ignore at least one). limit bounds the whole block, skipped lines
-// included: past it the request is errHeaderTooBig (431), or as
-// lineTooLong says (414 or 501) while the request line has not ended;
-// so are more than maxHeaderFields fields (431) and a request line past
-// maxRequestLine (414 or 501).
-// An EOF before the first byte is returned as is: the client went away.
-// errWouldBlock (on a loop, from fill) keeps the scan's place in b.hdr.
+// takeHead returns the request head at the start of the buffered bytes,
+// the request line and header fields through the empty line that ends
+// them, as one string, and consumes it; wire.ErrNeedMore when the head has
+// not ended in them yet (the scan, b.head, keeps its place for when more
+// are buffered). It reads nothing: conn.readHead decides what to do on
+// wire.ErrNeedMore.
+//
+// The scan is wire.HeadScan's: lines must end in CRLF (a bare LF is
+// refused, RFC 9112 §2.2); empty lines before the request line are
+// skipped (§2.2: a server SHOULD ignore at least one). limit bounds the
+// whole block, skipped lines included: past it the request is
+// errHeaderTooBig (431), or as lineTooLong says (414 or 501) while the
+// request line has not ended; so are more than maxHeaderFields fields
+// (431) and a request line past maxRequestLine (414 or 501).
 //
 // prev is the connection's previous block: when this one has the same
 // bytes (a client repeating a request) prev is returned, and the block
 // costs no allocation. Strings are immutable, so two requests sharing
 // one is no different from two requests sharing "GET".
-func (b *connReader) readHeaderBlock(limit int, prev string) (string, error) {
-	s := &b.hdr
-	for {
-		buf := b.buffered()
-		for s.scan < len(buf) {
-			i := bytes.IndexByte(buf[s.scan:], '\n')
-			if i < 0 {
-				b.scanned += len(buf) - s.scan
-				s.scan = len(buf)
-				break
-			}
-			b.scanned += i + 1
-			end := s.scan + i // index of '\n'
-			s.scan = end + 1
-			if s.scan > limit {
-				return b.headerFailed(b.tooBig(s.line == s.start))
-			}
-			if end == s.line || buf[end-1] != '\r' {
-				return b.headerFailed(errBadRequest)
-			}
-			switch {
-			case end-1 > s.line && s.line == s.start: // the request line
-				if end-1-s.start > maxRequestLine {
-					return b.headerFailed(lineTooLong(buf[s.start:end]))
-				}
-			case end-1 > s.line: // a field line
-				if s.fields++; s.fields > maxHeaderFields {
-					return b.headerFailed(errHeaderTooBig)
-				}
-			case s.line == s.start: // an empty line before the request line
-				s.start = s.scan
-			default: // the empty line that ends the head
-				block := prev
-				if string(buf[s.start:end+1]) != prev {
-					block = string(buf[s.start : end+1])
-				}
-				*s = headerScan{}
-				b.consume(end + 1)
-				return block, nil
-			}
-			s.line = s.scan
-		}
-		inLine := s.line == s.start // the request line has not ended
-		if inLine && len(buf)-s.start > maxRequestLine {
-			return b.headerFailed(lineTooLong(buf[s.start:]))
-		}
-		if len(buf) >= limit {
-			return b.headerFailed(b.tooBig(inLine))
-		}
-		if err := b.fill(limit); err != nil {
-			switch {
-			case err == errWouldBlock:
-				return "", err
-			case err == errTooLarge:
-				err = b.tooBig(inLine)
-			case len(buf) > 0 && err == io.EOF:
-				// The request stopped half way; net/http answers 400.
-				// Timeouts and other net errors close silently.
-				err = errBadRequest
-			}
-			return b.headerFailed(err)
-		}
+func (b *connReader) takeHead(limit int, prev string) (string, error) {
+	buf := b.buffered()
+	start, end, err := b.head.Scan(buf, wire.HeadLimits{Bytes: limit, Line: maxRequestLine, Fields: maxHeaderFields})
+	switch err {
+	case nil:
+	case wire.ErrNeedMore:
+		return "", err
+	case wire.ErrStartLineTooLong:
+		return "", lineTooLong(buf[start:])
+	case wire.ErrHeaderTooLarge, wire.ErrTooManyFields:
+		return "", errHeaderTooBig
+	default: // wire.ErrBareLF
+		return "", errBadRequest
 	}
-}
-
-// tooBig is the answer to a head past its limit: as lineTooLong while
-// still in the request line, else 431.
-func (b *connReader) tooBig(inRequestLine bool) error {
-	if inRequestLine {
-		return lineTooLong(b.buffered()[b.hdr.start:])
+	block := prev
+	if string(buf[start:end]) != prev {
+		block = string(buf[start:end])
 	}
-	return errHeaderTooBig
+	b.consume(end)
+	return block, nil
 }
 
 // lineTooLong is the answer to a request line longer than this server
@@ -140,12 +79,6 @@ func lineTooLong(line []byte) error {
 		return errMethodTooLong
 	}
 	return errURITooLong
-}
-
-// headerFailed ends a scan that will not resume.
-func (b *connReader) headerFailed(err error) (string, error) {
-	b.hdr = headerScan{}
-	return "", err
 }
 
 // reqMem is the memory of one parsed request but its header map and
@@ -162,7 +95,7 @@ type reqMem struct {
 // values to need no allocation of their own: more than a browser sends.
 const inlineValues = 16
 
-// parseRequest turns a header block from readHeaderBlock into m.req,
+// parseRequest turns a header block from takeHead into m.req,
 // filled as net/http fills it except Body, RemoteAddr, TLS and the
 // context, and returns the body length (chunkedLength for a chunked
 // body). The checks run in net/http's order, so a request with several
@@ -197,7 +130,7 @@ func parseRequest(block string, m *reqMem) (int64, error) {
 		return 0, errBadRequest // RFC 9112 §3.2
 	}
 	wire.FixPragma(h)
-	req.Close = shouldClose(req.ProtoMajor, req.ProtoMinor, h)
+	req.Close = wire.ShouldClose(req.ProtoMajor, req.ProtoMinor, h, false)
 	length, err := requestFraming(req)
 	if err != nil {
 		return 0, err
@@ -260,15 +193,7 @@ func parseRequestLine(line string) (method, target, proto string, ok bool) {
 // sets). Not: controls, SP, DEL, non-ASCII (a browser escapes it), and
 // the '"', '<', '>' and '\' no browser sends ('\' is read as '/' by
 // some servers: a path-confusion vector).
-var targetByte = func() (t [256]bool) {
-	for c := '!'; c <= '~'; c++ {
-		t[c] = true
-	}
-	for _, c := range "#\"<>\\" {
-		t[c] = false
-	}
-	return t
-}()
+var targetByte = wire.AlnumAnd("!$%&'()*+,-./:;=?@[]^_`{|}~")
 
 // parseTarget fills URL from RequestURI: origin, absolute, authority
 // (CONNECT) and asterisk forms (RFC 9112 §3.2), as net/http does. An
@@ -392,18 +317,4 @@ func checkTargetForm(req *http.Request, host string, haveHost bool) error {
 		return badRequest("Host does not match the target")
 	}
 	return nil
-}
-
-// shouldClose reports whether the client asked for the connection to be
-// closed after this request: HTTP/1.0 unless "keep-alive", 1.1 on "close".
-func shouldClose(major, minor int, h http.Header) bool {
-	if major < 1 {
-		return true
-	}
-	conn := h["Connection"]
-	hasClose := wire.HasListToken(conn, "close")
-	if major == 1 && minor == 0 {
-		return hasClose || !wire.HasListToken(conn, "keep-alive")
-	}
-	return hasClose
 }

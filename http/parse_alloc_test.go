@@ -14,7 +14,7 @@ const benchRequest = "GET /plaintext HTTP/1.1\r\nHost: localhost:8080\r\nAccept:
 // prev is the connection's previous block, m the request's memory.
 func parseOne(r *connReader, raw []byte, prev string, m *reqMem) (string, error) {
 	r.buf, r.r, r.w = r.buf[:cap(r.buf)], 0, copy(r.buf[:cap(r.buf)], raw)
-	block, err := r.readHeaderBlock(DefaultMaxHeaderBytes+4096, prev)
+	block, err := r.takeHead(DefaultMaxHeaderBytes+4096, prev)
 	if err != nil {
 		return "", err
 	}

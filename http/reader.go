@@ -3,6 +3,8 @@ package http
 import (
 	"bytes"
 	"net"
+
+	"github.com/ringnet/ringnet/internal/wire"
 )
 
 // connReader is the input buffer of one connection: every byte the server
@@ -10,23 +12,20 @@ import (
 // in place from buf[r:w]; bodies are served from it, and reads larger than
 // what is buffered go to the connection directly.
 //
-// It is owned by the connection's goroutine; nothing else touches it.
+// It belongs to whoever serves the connection (a loop, or a goroutine),
+// and, while a handler runs, to whoever reads the request body, under
+// body.mu (body.go).
 type connReader struct {
 	conn net.Conn
 	buf  []byte // len(buf) is the capacity; grown up to the header limit
 	r, w int    // buf[r:w] is read but not yet consumed
 	err  error  // sticky error from conn.Read
-	// noFill: on an event loop, parsing a request header in the bytes
-	// the loop delivered; fill says errWouldBlock instead of reading.
-	noFill bool
-	// leave, set while on an event loop, moves the connection to the
-	// blocking mode before a read from conn (buf is the loop's until then).
+	// leave, set on the loops, moves the connection off its loop before a
+	// read from conn (buf is the loop's until then; conn.leaveLoop).
 	leave func() error
-	// hdr is where readHeaderBlock resumes in buf[r:w].
-	hdr headerScan
-	// scanned counts the bytes readHeaderBlock searched for line ends,
-	// for TestHeaderScanLinear.
-	scanned int
+	// head is the scan of the request head in buf[r:w] (takeHead), kept
+	// while the head arrives.
+	head wire.HeadScan
 }
 
 // toBlocking leaves the event loop, if on one, before reading from conn.
@@ -56,12 +55,6 @@ func (b *connReader) consume(n int) {
 func (b *connReader) fill(limit int) error {
 	if b.err != nil {
 		return b.err
-	}
-	if b.noFill {
-		if b.w-b.r >= limit {
-			return errTooLarge
-		}
-		return errWouldBlock
 	}
 	if err := b.toBlocking(); err != nil {
 		b.err = err

@@ -176,7 +176,7 @@ func (w *response) bounded(src io.Reader) (io.Reader, int64) {
 func (l *loopConn) ReadFrom(r io.Reader) (int64, error) {
 	c := l.c
 	c.lcMu.Lock()
-	if !c.left {
+	if c.onLoop() {
 		if size, ok := sizeOf(r); ok && l.lc.Queued()+int(min(size, maxOutBuffered+1)) <= maxOutBuffered {
 			c.lcMu.Unlock()
 			return copyBuffer(writerOnly{l}, r)

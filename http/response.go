@@ -85,7 +85,7 @@ type connReuse struct {
 	// takes (response.header): the server's own, never the handler's.
 	snap     http.Header
 	snapVals []string
-	// block is the previous request's header block, for readHeaderBlock:
+	// block is the previous request's header block, for takeHead:
 	// a repeated request shares its string.
 	block string
 }

@@ -241,7 +241,7 @@ func (w *watch) startLocked() (gone bool) {
 	if !w.wanted || !w.bodyDone || w.stopped || w.running || w.ahead {
 		return false
 	}
-	if lr, ok := w.c.rwc.(*loopConn); ok {
+	if lr := w.c.lr; lr != nil {
 		// On an event loop the loop watches the socket: it tells when the
 		// client goes while the handler blocks (handed off). In
 		// ModeInline, where nothing hands the loop off, the socket is

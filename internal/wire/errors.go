@@ -32,9 +32,10 @@ var (
 	// ReadResponse returns for bytes that are not a valid response.
 	ErrMalformedResponse = errors.New("malformed HTTP response")
 
-	// ErrHeaderTooLarge is returned by ReadResponse when the status line
-	// and header section exceed the limit.
-	ErrHeaderTooLarge = errors.New("wire: response header too large")
+	// ErrHeaderTooLarge is a message head past its limit: ReadResponse
+	// returns it when the status line and header section exceed the
+	// limit (HeadScan.Scan, for any head).
+	ErrHeaderTooLarge = errors.New("wire: message header too large")
 )
 
 // malformedError names what was wrong in a response, and the bytes.

@@ -22,6 +22,27 @@ func ParseContentLength(s string) (int64, bool) {
 	return n, err == nil
 }
 
+// ShouldClose reports whether the connection closes after a message of
+// version major.minor with header h, as net/http decides it for requests
+// and responses alike: before HTTP/1 always; HTTP/1.0 unless
+// "Connection: keep-alive"; later versions on "Connection: close", which
+// removeClose then deletes from h (net/http's client does, for a
+// response).
+func ShouldClose(major, minor int, h http.Header, removeClose bool) bool {
+	if major < 1 {
+		return true
+	}
+	conn := h["Connection"]
+	hasClose := HasListToken(conn, "close")
+	if major == 1 && minor == 0 {
+		return hasClose || !HasListToken(conn, "keep-alive")
+	}
+	if hasClose && removeClose {
+		delete(h, "Connection")
+	}
+	return hasClose
+}
+
 // DeclaredTrailer removes the Trailer field from h and returns the keys
 // it announces (canonical, nil values), or nil when it announces none. It
 // refuses the fields that frame the message (RFC 9110 §6.5.1).

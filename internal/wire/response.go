@@ -119,7 +119,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func (m *message) frame(method string, br *bufio.Reader) error {
 	resp := &m.resp
 	h := resp.Header
-	resp.Close = shouldClose(resp.ProtoMinor, h)
+	resp.Close = ShouldClose(resp.ProtoMajor, resp.ProtoMinor, h, true)
 
 	te, chunked := h["Transfer-Encoding"]
 	if chunked {
@@ -200,19 +200,4 @@ func (m *message) frame(method string, br *bufio.Reader) error {
 	}
 	resp.Body = &m.body
 	return nil
-}
-
-// shouldClose reports whether the connection closes after this response,
-// as net/http decides it: HTTP/1.0 unless "keep-alive", HTTP/1.1 on
-// "close" (then the Connection field is dropped, as net/http drops it).
-func shouldClose(minor int, h http.Header) bool {
-	conn := h["Connection"]
-	hasClose := HasListToken(conn, "close")
-	if minor == 0 {
-		return hasClose || !HasListToken(conn, "keep-alive")
-	}
-	if hasClose {
-		delete(h, "Connection")
-	}
-	return hasClose
 }

@@ -1,8 +1,10 @@
 // Package wire is the HTTP/1.1 message syntax shared by the server (http/)
 // and the client (client/): one implementation of the chunked coding
-// (ChunkedReader, ChunkedWriter), of header field parsing and validation
-// (ParseHeader, IsToken, ValidFieldValue, ParseContentLength, ...), and
-// of reading responses (ReadResponse).
+// (ChunkedReader, ChunkedWriter), of finding where a message head ends
+// (HeadScan, for request and response heads alike), of header field
+// parsing and validation (ParseHeader, IsToken, ValidFieldValue,
+// ParseContentLength, ShouldClose, ...), and of reading responses
+// (ReadResponse).
 //
 // Parsing is strict where leniency lets two implementations read one
 // message two ways (bare LF, whitespace before a colon, Content-Length
