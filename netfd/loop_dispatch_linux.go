@@ -147,22 +147,31 @@ func (l *loop) deliver(c *LoopConn, data []byte) bool {
 		}
 		return true // closing: the owner does not want more
 	}
-	if c.paused || len(c.in) > 0 {
-		// c holds bytes already: what OnData left, or what came while
-		// reading was paused for back-pressure. These follow them, in
-		// pieces the queue has room for (or once it drains).
+	if c.paused {
+		// Back-pressure: the backend received this before it saw the
+		// receive stop. Held until the queue drains (evHeld).
 		c.in = l.bufs.append(c.in, data)
-		if c.paused {
-			return true
-		}
-		return l.deliverHeld(c)
+		return true
 	}
-	n, kept := l.invoke(c, evData, data, nil, nil)
+	in := data
+	if len(c.in) > 0 { // what OnData left last time comes first
+		c.in = l.bufs.append(c.in, data)
+		in = c.in
+	}
+	n, kept := l.invoke(c, evData, in, nil, nil)
 	if !kept {
 		return false
 	}
-	if n = min(max(n, 0), len(data)); n < len(data) {
-		c.in = l.bufs.append(nil, data[n:])
+	n = min(max(n, 0), len(in))
+	switch {
+	case len(c.in) == 0 && n < len(in):
+		c.in = l.bufs.append(nil, in[n:])
+	case len(c.in) > 0:
+		c.in = c.in[:copy(c.in, c.in[n:])]
+		if len(c.in) == 0 {
+			l.bufs.put(c.in)
+			c.in = nil
+		}
 	}
 	return true
 }
