@@ -136,3 +136,57 @@ func TestLoopEOFHandOff(t *testing.T) {
 		})
 	}
 }
+
+// TestLoopEOFAfterHandOff: the peer half-closes while the method that
+// was given a partial message is away from the loop (handed off). When
+// it returns, keeping the partial message, the loop offers the bytes
+// again and then calls OnEOF: no more bytes will come to complete them.
+func TestLoopEOFAfterHandOff(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		gone := make(chan struct{})
+		handed := make(chan struct{})
+		eof := make(chan string, 1)
+		var calls int
+		h := &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				calls++
+				if calls == 1 {
+					c.OnGone(func() { close(gone) })
+					if !c.HandOff() {
+						t.Error("HandOff failed")
+					}
+					close(handed)
+					<-gone // the loop saw the FIN while this method was away
+				}
+				return 0 // "abc" is no whole message: keep it
+			},
+			eof: func(c *netfd.LoopConn) {
+				eof <- string(c.Context().(string))
+				c.Close()
+			},
+			open: func(c *netfd.LoopConn) { c.SetContext("open") },
+		}
+		addr := serveLoops(t, b, netfd.LoopConfig{}, h)
+		c := dialT(t, b, addr)
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		if _, err := c.Write([]byte("abc")); err != nil {
+			t.Fatal(err)
+		}
+		<-handed
+		c.(interface{ CloseWrite() error }).CloseWrite()
+		select {
+		case got := <-eof:
+			if got != "open" {
+				t.Fatalf("OnEOF saw context %q", got)
+			}
+		case <-time.After(15 * time.Second): // a failure detector, not synchronization
+			t.Fatal("OnEOF was not called after the handed-off method returned")
+		}
+		if calls != 2 {
+			t.Fatalf("OnData called %d times, want 2 (the held bytes offered again)", calls)
+		}
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+			t.Fatalf("read after OnEOF closed: %d, %v; want EOF", n, err)
+		}
+	})
+}

@@ -48,6 +48,7 @@ type LoopConn struct {
 	eofDue      bool   // and that was dispatched: OnEOF follows what c holds
 	eofSent     bool   // OnEOF was called
 	hup         bool   // epoll: the peer shut down or the socket failed
+	readable    bool   // epoll: an evReadable event for c is queued
 	undelivered int32  // evData events for c not dispatched yet
 	inMethod    bool   // c's LoopHandler method runs (on the loop, or away)
 	shutWr      bool   // CloseWrite waits for the queue to empty

@@ -18,12 +18,12 @@ import (
 // goroutine returns out of the loop: dispatch reports false.
 //
 // What an event holds until it is dispatched: an evData event's bytes are
-// in a buffer of the backend's (the epoll loop's read arena, or one of the
-// io_uring loop's provided buffers), which the backend reuses only once
-// the event was dispatched (loopKernel.done). A reaped batch is at most
-// one epoll_wait's events or one peek of the CQ, 256 either way, so it
-// holds at most the 64 KiB arena on epoll and 256 of the 512 provided
-// buffers on io_uring (docs/design.md).
+// in one of the io_uring loop's provided buffers, which goes back to the
+// kernel once the event was dispatched (loopKernel.done). A reaped batch
+// is one peek of the CQ, at most 256 CQEs, so it holds at most 256 of the
+// 512 provided buffers (docs/design.md). The epoll loop holds nothing: an
+// evReadable event has the dispatcher read the socket (loopKernel.read)
+// into the one buffer it hands to OnData read after read.
 
 // An event is one thing for the handler to hear about c.
 type event struct {
@@ -37,13 +37,14 @@ type event struct {
 type eventKind uint8
 
 const (
-	evOpen  eventKind = iota // OnOpen
-	evData                   // bytes arrived: OnData
-	evHeld                   // end back-pressure if the queue drained; deliver what c holds (after back-pressure, a hand-off, an Attach), then OnEOF if due
-	evEOF                    // the peer shut down its side: OnEOF, once, after what is held (eofDue)
-	evClose                  // c is closed: OnClose, once
-	evDo                     // fn, as a method for c, if c is still open on the loop (LoopConn.Do)
-	evCall                   // fn, as a method for c, whatever c's state (Detach's function)
+	evOpen     eventKind = iota // OnOpen
+	evData                      // bytes arrived (io_uring): OnData
+	evReadable                  // c is readable (epoll): read it, OnData for each read
+	evHeld                      // end back-pressure if the queue drained; deliver what c holds (after back-pressure, a hand-off, an Attach), then OnEOF if due
+	evEOF                       // the peer shut down its side: OnEOF, once, after what is held (eofDue)
+	evClose                     // c is closed: OnClose, once
+	evDo                        // fn, as a method for c, if c is still open on the loop (LoopConn.Do)
+	evCall                      // fn, as a method for c, whatever c's state (Detach's function)
 )
 
 // queue adds ev to the events the loop dispatches this pass. A Close or
@@ -99,6 +100,8 @@ func (l *loop) handle1(ev event) bool {
 		}
 		l.k.done(ev)
 		return true
+	case evReadable:
+		return l.k.read(c)
 	case evHeld:
 		if c.paused && c.queued() <= l.g.maxQueued/2 && c.state == connOpen {
 			// Back-pressure is over. Here, not where the send completed:
@@ -196,8 +199,11 @@ func (l *loop) deliverHeld(c *LoopConn) bool {
 			n = min(max(n, 0), len(c.in))
 		}
 		c.in = c.in[:copy(c.in, c.in[n:])]
-		if c.state != connOpen || n == 0 {
+		if c.state != connOpen {
 			return true
+		}
+		if n == 0 {
+			break // the handler waits for more: OnEOF, if due, says none comes
 		}
 	}
 	if len(c.in) == 0 {

@@ -6,39 +6,33 @@ import (
 )
 
 // The epoll loop: its own epoll instance, every connection registered
-// edge-triggered for input and output. reap waits in epoll_wait and reads
-// each readable connection at once into the loop's read arena, one 64 KiB
-// buffer whose bytes the batch's events share; the dispatcher hands them
-// to the handler, and copies only what it does not consume into the
-// connection. Queued writes are written at the end of the pass; what the
-// kernel does not take waits for EPOLLOUT. The loop goroutine blocks in
-// epoll_wait (docs/design.md compares it with waiting through the runtime
-// poller).
+// edge-triggered for input and output. reap waits in epoll_wait and queues
+// an evReadable event for each readable connection; the dispatcher reads
+// it (read) into the loop's one 64 KiB buffer and hands each read to the
+// handler at once, so the buffer is reused read after read, and only what
+// the handler does not consume is copied into the connection. Queued
+// writes are written at the end of the pass; what the kernel does not
+// take waits for EPOLLOUT. The loop goroutine blocks in epoll_wait
+// (docs/design.md compares it with waiting through the runtime poller).
 type epollLoop struct {
 	l      *loop
 	p      *epoll.Poller
 	events []epoll.Event
-	arena  []byte      // this batch's received bytes are arena[:used]
-	used   int         // reset once the batch was dispatched (next reap)
+	buf    []byte
 	again  []*LoopConn // not read to EAGAIN: read on the next pass
-	redo   []*LoopConn // the previous pass's again list, being read
+	redo   []*LoopConn // the previous pass's again list
 }
 
-const (
-	// epollReadsPerEvent bounds the reads one connection gets per pass,
-	// so that a peer that never stops sending cannot starve the others.
-	epollReadsPerEvent = 4
-	// epollMinRead is the least room in the arena worth a read(2): with
-	// less, the connection is read on the next pass, from a fresh arena.
-	epollMinRead = 4 << 10
-)
+// epollReadsPerEvent bounds the reads one connection gets per pass, so
+// that a peer that never stops sending cannot starve the others.
+const epollReadsPerEvent = 4
 
 func newEpollLoop(l *loop) (*epollLoop, error) {
 	p, err := epoll.New()
 	if err != nil {
 		return nil, err
 	}
-	return &epollLoop{l: l, p: p, events: make([]epoll.Event, 256), arena: make([]byte, 64<<10)}, nil
+	return &epollLoop{l: l, p: p, events: make([]epoll.Event, 256), buf: make([]byte, 64<<10)}, nil
 }
 
 func (e *epollLoop) add(c *LoopConn) error {
@@ -51,13 +45,12 @@ func (e *epollLoop) wake() { e.p.Wake() }
 
 func (e *epollLoop) close() { e.p.Close() }
 
-// done: the arena is reused as a whole, by the next reap.
+// done: evData is io_uring's; the epoll loop's bytes are delivered as read.
 func (e *epollLoop) done(event) {}
 
-// takeOver gives a new loop goroutine its own arena: the old one's
-// LoopHandler method may still be reading bytes in this one, and the
-// events not dispatched yet still point into it.
-func (e *epollLoop) takeOver() { e.arena, e.used = make([]byte, len(e.arena)), 0 }
+// takeOver gives a new loop goroutine its own read buffer: the old one's
+// LoopHandler method may still be reading the bytes in e.buf.
+func (e *epollLoop) takeOver() { e.buf = make([]byte, len(e.buf)) }
 
 func (e *epollLoop) stopRecv(c *LoopConn) { c.recvOff = true }
 
@@ -75,7 +68,6 @@ func (e *epollLoop) reap(block bool) error {
 	if err != nil {
 		return err
 	}
-	e.used = 0 // every event of the last batch was dispatched
 	e.redo, e.again = e.again, e.redo[:0]
 	for _, ev := range e.events[:n] {
 		c := e.l.lookup(ev.Token().Slot(), ev.Token().Gen())
@@ -90,52 +82,54 @@ func (e *epollLoop) reap(block bool) error {
 			c.send.complete(lifeUD(c.send.Load()), 0, true, opIdle)
 			e.send(c)
 		}
-		if ev.Readable() {
-			e.read(c)
+		if ev.Readable() && !c.readable {
+			c.readable = true
+			e.l.queue(event{c: c, kind: evReadable})
 		}
 	}
 	for i, c := range e.redo {
 		e.redo[i] = nil
-		if c.sysfd >= 0 && c.slot < uint32(len(e.l.conns)) && e.l.conns[c.slot] == c {
-			e.read(c)
+		if !c.readable && c.sysfd >= 0 && c.slot < uint32(len(e.l.conns)) && e.l.conns[c.slot] == c {
+			c.readable = true
+			e.l.queue(event{c: c, kind: evReadable})
 		}
 	}
 	return nil
 }
 
-// read reads c into the arena until the socket is drained, the per-pass
-// bound is reached or the arena is full, and queues what it read. A read
-// shorter than the room it had drained the socket unless the peer also
-// shut down or failed (then EOF or the error is still to be read): the
-// next edge says when to read again.
-func (e *epollLoop) read(c *LoopConn) {
+// read is the dispatcher's for an evReadable event: it reads c until the
+// socket is drained, the handler stops reading or the per-pass bound is
+// reached, and delivers each read. A read shorter than the buffer drained
+// the socket unless the peer also shut down or failed (then EOF or the
+// error is still to be read): the next edge says when to read again.
+// false: the goroutine lost the loop during OnData.
+func (e *epollLoop) read(c *LoopConn) bool {
+	c.readable = false
 	for range epollReadsPerEvent {
 		if c.recvOff || c.eof || c.sysfd < 0 || c.away != nil {
-			return // an away connection is read again by comeBack's resumeRecv
+			return true // an away connection is read again by comeBack's resumeRecv
 		}
-		room := e.arena[e.used:]
-		if len(room) < epollMinRead {
-			break
-		}
-		n, err := recvMultishotOp.sys(c.sysfd, room)
+		n, err := recvMultishotOp.sys(c.sysfd, e.buf)
 		switch {
 		case n > 0:
-			e.used += n
-			e.l.queue(event{c: c, kind: evData, data: room[:n:n]})
-			if n < len(room) && !c.hup {
-				return
+			if !e.l.deliver(c, e.buf[:n]) {
+				return false
+			}
+			if n < len(e.buf) && !c.hup {
+				return true
 			}
 		case err == nil:
 			e.l.eof(c)
-			return
+			return true
 		case err == unix.EAGAIN:
-			return
+			return true
 		default:
 			c.fail(c.opError("read", err))
-			return
+			return true
 		}
 	}
 	e.again = append(e.again, c)
+	return true
 }
 
 // send writes c.out; what the kernel does not take waits for EPOLLOUT.

@@ -53,6 +53,9 @@ type Loops struct {
 //	                   block) and queue what it reports; every event queued
 //	                   before was dispatched
 //	done(ev)           ev was dispatched: its bytes may be reused
+//	read(c) bool       the dispatcher's, for evReadable (epoll): read c and
+//	                   deliver each read; false if the goroutine lost the
+//	                   loop meanwhile
 //	wake()             make a blocked reap return; any goroutine
 //	takeOver()         prepare for a new loop goroutine (hand-off), called
 //	                   while the old one may still run a LoopHandler method
@@ -65,6 +68,7 @@ type loopKernel interface {
 	release(c *LoopConn)
 	reap(block bool) error
 	done(ev event)
+	read(c *LoopConn) bool
 	wake()
 	takeOver()
 	close()

@@ -221,6 +221,9 @@ func (u *uringLoop) reap(block bool) error {
 	return nil
 }
 
+// read: the io_uring loop queues received bytes (evData), never evReadable.
+func (u *uringLoop) read(*LoopConn) bool { panic("netfd: io_uring loop: evReadable") }
+
 // done gives an evData event's provided buffer back to the kernel.
 func (u *uringLoop) done(ev event) {
 	if ev.kind == evData {
