@@ -248,7 +248,7 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 		r = rs.stat(routeKey(h, req))
 	}
 	if r != nil {
-		r.observe(slow)
+		r.observe(rs, slow)
 	}
 }
 
@@ -264,8 +264,9 @@ const (
 
 // routeSet holds the routes seen running slow, bounded.
 type routeSet struct {
-	m sync.Map // route key → *routeStat
-	n atomic.Int32
+	m        sync.Map // route key → *routeStat
+	n        atomic.Int32
+	blocking atomic.Int32 // how many count as blocking now (LoopStats)
 }
 
 // routeStat is one route's recent runs: a count of slow (positive) or
@@ -291,7 +292,7 @@ func (rs *routeSet) stat(key string) *routeStat {
 	return v.(*routeStat)
 }
 
-func (r *routeStat) observe(slow bool) {
+func (r *routeStat) observe(rs *routeSet, slow bool) {
 	if r == nil {
 		return
 	}
@@ -306,11 +307,41 @@ func (r *routeStat) observe(slow bool) {
 		s--
 	}
 	r.streak.Store(s)
-	if s >= blockingRuns {
-		r.blocking.Store(true)
-	} else if s <= -blockingRuns {
-		r.blocking.Store(false)
+	if s >= blockingRuns && !r.blocking.Swap(true) {
+		rs.blocking.Add(1)
+	} else if s <= -blockingRuns && r.blocking.Swap(false) {
+		rs.blocking.Add(-1)
 	}
+}
+
+// LoopStats is what Server.LoopStats reports about the event loops.
+type LoopStats struct {
+	// Conns is the number of connections each loop serves now, the loops
+	// of every Serve in turn.
+	Conns []int
+	// HandOffs counts the times a loop was given to a new goroutine
+	// because a handler blocked on it (netfd.LoopStats.HandOffs), since
+	// the Server started.
+	HandOffs uint64
+	// BlockingRoutes is how many routes the server has learned to run off
+	// the loops, their handlers having blocked several times in a row.
+	BlockingRoutes int
+}
+
+// LoopStats returns the counters of the server's event loops; any
+// goroutine may call it. A Server that runs no loops (Mode goroutine, a
+// listener other than netfd's, TLS) reports zeros.
+func (s *Server) LoopStats() LoopStats {
+	s.mu.Lock()
+	st := LoopStats{HandOffs: s.handOffsGone}
+	for _, g := range s.loops {
+		gs := g.Stats()
+		st.Conns = append(st.Conns, gs.Conns...)
+		st.HandOffs += gs.HandOffs
+	}
+	s.mu.Unlock()
+	st.BlockingRoutes = int(s.blockingRoutes.blocking.Load())
+	return st
 }
 
 // routeKey names the route of r: the pattern when the handler is a router
@@ -527,6 +558,7 @@ func (s *Server) trackLoops(loops *netfd.Loops) bool {
 func (s *Server) closeLoop(loops *netfd.Loops) {
 	loops.Close()
 	s.mu.Lock()
+	s.handOffsGone += loops.Stats().HandOffs
 	for i, g := range s.loops {
 		if g == loops {
 			s.loops = append(s.loops[:i], s.loops[i+1:]...)

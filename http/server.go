@@ -95,6 +95,7 @@ type Server struct {
 	conns        map[*conn]struct{}
 	serving      sync.WaitGroup // Serve loops
 	loops        []*netfd.Loops // event loops serving netfd listeners
+	handOffsGone uint64         // the hand-offs of loops closed since (LoopStats)
 	sweepStop    chan struct{}  // the sweeper of loop connections' deadlines
 	sweepDone    chan struct{}
 	// blockingRoutes are the routes whose handlers were seen to block:

@@ -4,6 +4,7 @@ package netfd_test
 
 import (
 	"io"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -187,6 +188,40 @@ func TestLoopEOFAfterHandOff(t *testing.T) {
 		}
 		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
 			t.Fatalf("read after OnEOF closed: %d, %v; want EOF", n, err)
+		}
+	})
+}
+
+// TestLoopStats: Stats counts each loop's connections and the hand-offs.
+func TestLoopStats(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		opened := make(chan struct{}, 3)
+		handed := make(chan bool, 1)
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1}, &funcs{
+			open: func(c *netfd.LoopConn) { opened <- struct{}{} },
+			data: func(c *netfd.LoopConn, in []byte) int {
+				handed <- c.HandOff()
+				return len(in)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+		var cs []net.Conn
+		for range 3 {
+			cs = append(cs, dialT(t, b, addr))
+			<-opened
+		}
+		if st := g.Stats(); len(st.Conns) != 1 || st.Conns[0] != 3 || st.HandOffs != 0 {
+			t.Fatalf("Stats %+v, want 3 connections on the one loop and no hand-off", st)
+		}
+		cs[0].Write([]byte("x"))
+		if !<-handed {
+			t.Fatal("HandOff failed")
+		}
+		if st := g.Stats(); st.HandOffs != 1 {
+			t.Fatalf("Stats %+v after one HandOff", st)
 		}
 	})
 }

@@ -392,6 +392,7 @@ func (l *loop) remove(c *LoopConn) {
 	l.conns[c.slot] = nil
 	l.free = append(l.free, c.slot)
 	l.live--
+	l.nconns.Store(int32(l.live))
 	l.bufs.put(c.out)
 	c.out = nil
 	if c.state != connDetaching {

@@ -130,6 +130,7 @@ func (l *loop) comeBack(c *LoopConn, held []byte, later []func()) {
 // takeOver), so that a connection that left, for a long download say,
 // does not pin a read buffer of its own (64 KiB on epoll).
 func (l *loop) handOff(c *LoopConn, leaving bool) {
+	l.g.handOffs.Add(1)
 	c.away = &away{}
 	if !leaving {
 		l.k.takeOver()

@@ -30,6 +30,7 @@ type Loops struct {
 	listeners map[net.Listener]struct{}
 	done      sync.WaitGroup // the goroutines running the loops, not those that lost one
 
+	handOffs     atomic.Uint64 // loops given to a new goroutine (Stats)
 	handOffAfter time.Duration // 0: never
 	tick         atomic.Int64  // the watchdog's clock, in halves of handOffAfter
 	stopWatch    chan struct{} // closed to stop the watchdog
@@ -82,7 +83,8 @@ type loop struct {
 	conns  []*LoopConn // by slot
 	free   []uint32    // free slots
 	gen    uint32
-	live   int // connections in conns
+	live   int          // connections in conns
+	nconns atomic.Int32 // live, for Stats
 	dirty  []*LoopConn
 	bufs   bufPool
 	events []event // for the dispatcher; events[next:] still to dispatch
@@ -142,6 +144,21 @@ func newLoops(cfg LoopConfig, h LoopHandler, ucfg uringLoopConfig) (*Loops, erro
 		go g.watch()
 	}
 	return g, nil
+}
+
+// LoopStats is a snapshot of a Loops' counters (Loops.Stats).
+type LoopStats struct {
+	Conns    []int  // connections each loop serves now
+	HandOffs uint64 // times a loop was given to a new goroutine because a method blocked (the watchdog, HandOff, Leave)
+}
+
+// Stats returns the loops' counters; any goroutine may call it.
+func (g *Loops) Stats() LoopStats {
+	st := LoopStats{Conns: make([]int, len(g.loops)), HandOffs: g.handOffs.Load()}
+	for i, l := range g.loops {
+		st.Conns[i] = int(l.nconns.Load())
+	}
+	return st
 }
 
 // Backend reports the backend the loops run on.
@@ -389,6 +406,7 @@ func (l *loop) open(c *LoopConn, buffered []byte) {
 		l.conns[c.slot] = nil
 		l.free = append(l.free, c.slot)
 		l.live--
+		l.nconns.Store(int32(l.live))
 		unix.Close(c.sysfd)
 		c.sysfd = -1
 		c.state = connDone
@@ -408,6 +426,7 @@ func (l *loop) alloc(c *LoopConn) uint32 {
 	l.gen++
 	c.gen = l.gen
 	l.live++
+	l.nconns.Store(int32(l.live))
 	if n := len(l.free); n > 0 {
 		slot := l.free[n-1]
 		l.free = l.free[:n-1]

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
@@ -47,10 +49,21 @@ func TestAdmin(t *testing.T) {
 			`(?m)^ringnet_backend_info\{backend="` + b.Name + `"\} 1$`,
 			`(?m)^# TYPE ringnet_http_request_duration_seconds histogram$`,
 			`(?m)^# HELP ringnet_http_open_connections .+$`,
+			`(?m)^ringnet_loop_handoffs_total \d+$`,
+			`(?m)^ringnet_http_blocking_routes 0$`,
 		} {
 			if !regexp.MustCompile(pattern).MatchString(text) {
 				t.Errorf("/metrics lacks %s:\n%s", pattern, text)
 			}
+		}
+		// The client's connection, kept alive, is on one of the loops.
+		loopConns := 0
+		for _, m := range regexp.MustCompile(`(?m)^ringnet_loop_connections\{loop="\d+"\} (\d+)$`).FindAllStringSubmatch(text, -1) {
+			n, _ := strconv.Atoi(m[1])
+			loopConns += n
+		}
+		if want := map[bool]int{true: 0, false: 1}[b.Name == "std"]; loopConns != want {
+			t.Errorf("ringnet_loop_connections sum to %d, want %d:\n%s", loopConns, want, text)
 		}
 		promtool(t, text)
 
@@ -121,6 +134,9 @@ func TestConnGauges(t *testing.T) {
 // Requests land in their status class and latency bucket.
 func TestMetricsCounts(t *testing.T) {
 	m := newMetrics("uring")
+	m.loops = func() ringhttp.LoopStats {
+		return ringhttp.LoopStats{Conns: []int{2, 0}, HandOffs: 7, BlockingRoutes: 1}
+	}
 	for _, r := range []struct {
 		status  int
 		elapsed time.Duration
@@ -139,6 +155,10 @@ func TestMetricsCounts(t *testing.T) {
 		`ringnet_http_request_duration_seconds_sum 20.015`,
 		`ringnet_http_request_duration_seconds_count 4`,
 		`ringnet_backend_info{backend="uring"} 1`,
+		`ringnet_loop_connections{loop="0"} 2`,
+		`ringnet_loop_connections{loop="1"} 0`,
+		`ringnet_loop_handoffs_total 7`,
+		`ringnet_http_blocking_routes 1`,
 	} {
 		if !strings.Contains(text, line+"\n") {
 			t.Errorf("metrics lack %s:\n%s", line, text)

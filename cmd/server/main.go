@@ -169,6 +169,7 @@ func start(cfg config, log *slog.Logger, accessOut io.Writer) (_ *server, err er
 	}
 	if m != nil {
 		s.http.ConnState = m.connState
+		m.loops = s.http.LoopStats
 	}
 	s.http.RegisterOnShutdown(func() { close(s.draining) })
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	ringhttp "github.com/ringnet/ringnet/http"
 )
 
 // latencyBuckets are the upper bounds, in seconds, of the request
@@ -20,6 +22,7 @@ var latencyBuckets = [...]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 
 // methods may be called concurrently.
 type metrics struct {
 	backend string
+	loops   func() ringhttp.LoopStats // the server's event loops; nil until it exists
 
 	byClass [5]atomic.Uint64 // requests by status class: 1xx … 5xx
 	// buckets counts requests by latency bucket, not cumulated; the last
@@ -96,6 +99,18 @@ func (m *metrics) appendText(b []byte) []byte {
 	b = fmt.Appendf(b, "ringnet_http_open_connections %d\n", open)
 	b = appendHeader(b, "ringnet_http_idle_connections", "gauge", "Open connections waiting for their next request.")
 	b = fmt.Appendf(b, "ringnet_http_idle_connections %d\n", idle)
+
+	if m.loops != nil {
+		st := m.loops()
+		b = appendHeader(b, "ringnet_loop_connections", "gauge", "Connections each event loop serves now.")
+		for i, n := range st.Conns {
+			b = fmt.Appendf(b, "ringnet_loop_connections{loop=\"%d\"} %d\n", i, n)
+		}
+		b = appendHeader(b, "ringnet_loop_handoffs_total", "counter", "Times a loop was given to a new goroutine because a handler blocked on it.")
+		b = fmt.Appendf(b, "ringnet_loop_handoffs_total %d\n", st.HandOffs)
+		b = appendHeader(b, "ringnet_http_blocking_routes", "gauge", "Routes learned to run off the loops, their handlers having blocked several times in a row.")
+		b = fmt.Appendf(b, "ringnet_http_blocking_routes %d\n", st.BlockingRoutes)
+	}
 
 	b = appendHeader(b, "ringnet_backend_info", "gauge", "The backend the server runs on: epoll, uring, or std (Go's net package).")
 	b = fmt.Appendf(b, "ringnet_backend_info{backend=%q} 1\n", m.backend)
