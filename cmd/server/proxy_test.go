@@ -230,7 +230,10 @@ func readNginxErrors(t *testing.T, path string) (retried int, other []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	retry := regexp.MustCompile(`\[error\] .*(recv\(\) failed \(104: Connection reset by peer\)|upstream prematurely closed connection|connect\(\) failed \(111: Connection refused\)) while (reading response header from|connecting to) upstream`)
+	// A reset can come while nginx connects (the connection waited in the
+	// closing listener's queue) or while it reads the header (a kept
+	// connection the old process closed); a refusal while it connects.
+	retry := regexp.MustCompile(`\[error\] .*(recv\(\) failed \(104: Connection reset by peer\)|upstream prematurely closed connection|connect\(\) failed \((104: Connection reset by peer|111: Connection refused)\)) while (reading response header from|connecting to) upstream`)
 	for line := range strings.Lines(string(data)) {
 		line = strings.TrimSuffix(line, "\n")
 		switch {
