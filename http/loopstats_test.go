@@ -46,11 +46,11 @@ func TestLoopStats(t *testing.T) {
 				t.Fatalf("LoopStats %+v: want the one connection and no hand-off (inline mode)", st)
 			}
 		default:
-			// Each run hands the loop off until the route is learned as
-			// blocking (3 slow runs); from then on it is handed off from
-			// the start, so every run counts.
-			if conns != 1 || st.HandOffs < 3 || st.BlockingRoutes != 1 {
-				t.Fatalf("LoopStats %+v: want the one connection, a hand-off per run and GET /block learned as blocking", st)
+			// Three slow runs teach the server that the route blocks (the
+			// watchdog need not hand off a loop that has nothing else to
+			// do); from then on its runs are handed off from the start.
+			if conns != 1 || st.HandOffs < 1 || st.BlockingRoutes != 1 {
+				t.Fatalf("LoopStats %+v: want the one connection, GET /block learned as blocking and its last run handed off", st)
 			}
 		}
 	})

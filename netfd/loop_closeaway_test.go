@@ -225,3 +225,59 @@ func TestLoopStats(t *testing.T) {
 		}
 	})
 }
+
+// TestLoopHandOffOnlyWhenOthersWait: the watchdog hands a loop off only
+// when something else waits for it. A method that runs long on a loop
+// with nothing else to do keeps it; one that runs long while another
+// connection's bytes wait gives it away, and those are served meanwhile.
+func TestLoopHandOffOnlyWhenOthersWait(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		blocked := make(chan struct{}, 1)
+		release := make(chan struct{})
+		opened := make(chan struct{}, 2)
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Millisecond}, &funcs{
+			open: func(c *netfd.LoopConn) { opened <- struct{}{} },
+			data: func(c *netfd.LoopConn, in []byte) int {
+				switch string(in) {
+				case "alone":
+					time.Sleep(30 * time.Millisecond) // the method blocks: 30 HandOffAfter
+				case "block":
+					blocked <- struct{}{}
+					<-release
+				}
+				c.Write(in)
+				return len(in)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+		a, other := dialT(t, b, addr), dialT(t, b, addr)
+		<-opened
+		<-opened // both on the loop: nothing waits for it
+		a.SetDeadline(time.Now().Add(20 * time.Second))
+		other.SetDeadline(time.Now().Add(20 * time.Second))
+		buf := make([]byte, 16)
+		a.Write([]byte("alone"))
+		if n, err := io.ReadFull(a, buf[:5]); err != nil || string(buf[:n]) != "alone" {
+			t.Fatalf("read %q, %v", buf[:n], err)
+		}
+		if st := g.Stats(); st.HandOffs != 0 {
+			t.Fatalf("%d hand-offs of a loop that had nothing else to do", st.HandOffs)
+		}
+		a.Write([]byte("block"))
+		<-blocked
+		other.Write([]byte("other")) // waits in the kernel for the blocked loop
+		if n, err := io.ReadFull(other, buf[:5]); err != nil || string(buf[:n]) != "other" {
+			t.Fatalf("other connection: read %q, %v while the first one's method blocked", buf[:n], err)
+		}
+		close(release)
+		if n, err := io.ReadFull(a, buf[:5]); err != nil || string(buf[:n]) != "block" {
+			t.Fatalf("read %q, %v", buf[:n], err)
+		}
+		if st := g.Stats(); st.HandOffs != 1 {
+			t.Fatalf("%d hand-offs, want 1", st.HandOffs)
+		}
+	})
+}

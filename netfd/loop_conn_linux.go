@@ -105,6 +105,7 @@ func (c *LoopConn) write(p []byte) (int, error) {
 	if !c.dirty {
 		c.dirty = true
 		l.dirty = append(l.dirty, c)
+		l.backlog.Store(true) // for the watchdog: output waits for the loop
 	}
 	if !c.paused && c.queued() > l.g.maxQueued {
 		c.paused = true

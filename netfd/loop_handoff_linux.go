@@ -36,9 +36,25 @@ const (
 	callTaken int64 = -1
 )
 
+// othersWait reports whether the loop has work besides the method now
+// running: events queued after it or output queued before it (backlog),
+// functions posted to it, or completions or readiness the kernel holds for
+// it. The watchdog hands a loop off only then: a method that runs long on
+// a loop with nothing else to do holds up nobody, and handing off would
+// only cost a goroutine and a stack (docs/design.md). Any goroutine.
+func (l *loop) othersWait() bool {
+	if l.backlog.Load() || l.pending.Load() {
+		return true
+	}
+	l.kmu.Lock() // the loop may be closing its kernel side meanwhile
+	defer l.kmu.Unlock()
+	return !l.kclosed && l.k.waiting()
+}
+
 // startCall publishes that the method for c, given in, now holds the
 // loop: c's method-side fields are written before the call is visible.
 func (l *loop) startCall(c *LoopConn, in []byte) {
+	l.backlog.Store(l.next < len(l.events) || len(l.dirty) > 0)
 	start := l.seq.Add(1)<<1 | 1
 	l.callConn = c
 	c.callStart, c.callIn = start, in
@@ -161,7 +177,7 @@ func (g *Loops) watch() {
 		for _, l := range g.loops {
 			start := l.call.Load()
 			began := l.callTick.Load()
-			if start > 0 && start&1 == 1 && now-began >= 3 && l.canHandOff &&
+			if start > 0 && start&1 == 1 && now-began >= 3 && l.canHandOff && l.othersWait() &&
 				l.call.CompareAndSwap(start, callTaken) {
 				l.handOff(l.callConn, false)
 			}

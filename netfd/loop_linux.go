@@ -57,6 +57,8 @@ type Loops struct {
 //	read(c) bool       the dispatcher's, for evReadable (epoll): read c and
 //	                   deliver each read; false if the goroutine lost the
 //	                   loop meanwhile
+//	waiting() bool     the kernel holds completions or readiness for the
+//	                   loop; any goroutine (the watchdog)
 //	wake()             make a blocked reap return; any goroutine
 //	takeOver()         prepare for a new loop goroutine (hand-off), called
 //	                   while the old one may still run a LoopHandler method
@@ -70,6 +72,7 @@ type loopKernel interface {
 	reap(block bool) error
 	done(ev event)
 	read(c *LoopConn) bool
+	waiting() bool
 	wake()
 	takeOver()
 	close()
@@ -104,7 +107,10 @@ type loop struct {
 	callTick   atomic.Int64
 	seq        atomic.Int64
 	callConn   *LoopConn
-	canHandOff bool // false for a ring owned by a locked thread
+	canHandOff bool        // false for a ring owned by a locked thread
+	backlog    atomic.Bool // events or output wait besides the running method (othersWait)
+	kmu        sync.Mutex  // guards kclosed, so that the watchdog asks k only while it is open
+	kclosed    bool
 
 	exited chan struct{} // closed when the loop has stopped for good
 }
@@ -192,6 +198,9 @@ func (l *loop) runOwned() {
 	if !l.run() {
 		return
 	}
+	l.kmu.Lock()
+	l.kclosed = true
+	l.kmu.Unlock()
 	l.k.close()
 	close(l.exited)
 	l.g.done.Done()

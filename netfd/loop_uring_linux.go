@@ -221,6 +221,10 @@ func (u *uringLoop) reap(block bool) error {
 	return nil
 }
 
+// waiting reports whether completions wait in the CQ (or its overflow
+// list): the ring's head and tail are in memory shared with the kernel.
+func (u *uringLoop) waiting() bool { return u.r.CQWaiting() || u.r.CQOverflowPending() }
+
 // read: the io_uring loop queues received bytes (evData), never evReadable.
 func (u *uringLoop) read(*LoopConn) bool { panic("netfd: io_uring loop: evReadable") }
 

@@ -31,6 +31,13 @@ func (r *Ring) CQReady() uint32 {
 	return atomic.LoadUint32(r.cq.ktail) - *r.cq.khead
 }
 
+// CQWaiting reports whether CQEs wait to be reaped. Unlike CQReady it
+// loads the head atomically too, so a goroutine other than the reaper may
+// ask.
+func (r *Ring) CQWaiting() bool {
+	return atomic.LoadUint32(r.cq.ktail) != atomic.LoadUint32(r.cq.khead)
+}
+
 // PeekCQE returns the next CQE without waiting, or (nil, unix.EAGAIN). If
 // the ring is empty but completions wait in the kernel (overflow list,
 // task work), it enters the kernel once to flush them.
