@@ -233,17 +233,25 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 	lr.checkpoint() // the watchdog counts this request's handler from here
 	rs := &c.srv.blockingRoutes
 	var r *routeStat
+	var early time.Time // when a run handed off from the start began
 	if rs.n.Load() > 0 {
 		if v, ok := rs.m.Load(routeKey(h, req)); ok {
 			r = v.(*routeStat)
 			if r.blocking.Load() {
 				lr.handOff()
+				early = time.Now()
 			}
 		}
 	}
 	h.ServeHTTP(w, req)
 	ran, handedOff := lr.checkpoint()
 	slow := ran >= blockingAfter || handedOff
+	if !early.IsZero() {
+		// Handed off by us, not by the watchdog: judge the run by how long
+		// it took, or a route learned as blocking would stay so forever
+		// (the clock is read only on this path, which runs off the loop).
+		slow = time.Since(early) >= blockingAfter
+	}
 	if r == nil && slow {
 		r = rs.stat(routeKey(h, req))
 	}
