@@ -43,6 +43,9 @@ type conn struct {
 	tlsState   *tls.ConnectionState
 	lastMethod string // of the previous request
 	mode       atomicMode
+	// cleartextCheck: the first head must be looked at before it is
+	// served (Server.cleartextCheck); cleared once it was.
+	cleartextCheck bool
 
 	mu         sync.Mutex // guards state and closedIdle, also read by Shutdown
 	state      http.ConnState
@@ -78,6 +81,9 @@ type conn struct {
 func newConn(s *Server, rwc net.Conn, ctx context.Context) *conn {
 	c := &conn{srv: s, rwc: rwc, created: time.Now(), state: http.StateNew}
 	c.r.conn = rwc
+	if _, isTLS := rwc.(*tls.Conn); !isTLS && s.Protocols != nil {
+		c.cleartextCheck = s.cleartextCheck()
+	}
 	c.remoteAddr = rwc.RemoteAddr().String()
 	c.ctx = context.WithValue(ctx, http.LocalAddrContextKey, rwc.LocalAddr())
 	return c
@@ -87,9 +93,11 @@ func newConn(s *Server, rwc net.Conn, ctx context.Context) *conn {
 // machine (run) that serves it on its goroutine and on a loop:
 //
 //	handshake ─▶ read ─▶ serve ─▶ idle ─▶ read ─▶ …
-//	               │        │   (a pipelined request skips the wait)
-//	               ▼        ▼
-//	             linger ─▶ close
+//	    │          │ │      │   (a pipelined request skips the wait)
+//	    │          │ ▼      ▼
+//	    │          │ linger ─▶ close
+//	    ▼          ▼
+//	  http2 (TLS "h2", or the h2c preface): the HTTP/2 server's
 //
 // Where the engines differ, a phase asks the mode (mode.go). On a loop,
 // read and idle end in wait when the bytes delivered hold no whole
@@ -107,6 +115,7 @@ const (
 	phaseClose                      // closing, unless hijacked
 	phaseWait                       // on a loop: back to it until more bytes arrive
 	phaseRejoin                     // off its loop and idle: back to a loop
+	phaseHTTP2                      // handed to the HTTP/2 server (h2.go)
 )
 
 // serve runs the connection on its goroutine (the goroutine engine) until
@@ -122,10 +131,12 @@ func (c *conn) run(phase connPhase) (held int) {
 	for {
 		switch phase {
 		case phaseHandshake:
-			phase = phaseClose
-			if c.handshake() {
-				phase = phaseRead
+			phase = c.handshake()
+		case phaseHTTP2:
+			if c.toHTTP2() {
+				return 0 // the HTTP/2 server's now (h2.go)
 			}
+			phase = phaseClose
 		case phaseRead:
 			w, phase = c.readPhase()
 		case phaseServe:
@@ -172,6 +183,8 @@ func (c *conn) readPhase() (*response, connPhase) {
 		return nil, phaseClose
 	case err == wire.ErrNeedMore:
 		return nil, phaseWait // on a loop: the rest is to come
+	case err == errHTTP2:
+		return nil, phaseHTTP2
 	}
 	var re *requestError
 	if !errors.As(err, &re) {
@@ -205,11 +218,14 @@ func (c *conn) servePhase(w *response) connPhase {
 }
 
 // handshake completes the TLS handshake of a TLS connection, bounded by
-// the header timeout, and records its state for Request.TLS.
-func (c *conn) handshake() bool {
+// the header timeout, and records its state for Request.TLS. What follows
+// is as ALPN chose, as in net/http: "h2" goes to the HTTP/2 server, none
+// or HTTP/1 to the engine unless Protocols lacks HTTP1, and any other
+// protocol the TLSConfig offered closes the connection.
+func (c *conn) handshake() connPhase {
 	tc, ok := c.rwc.(*tls.Conn)
 	if !ok {
-		return true
+		return phaseRead
 	}
 	if d := c.srv.readHeaderTimeout(); d > 0 {
 		tc.SetDeadline(time.Now().Add(d))
@@ -219,15 +235,23 @@ func (c *conn) handshake() bool {
 		if errors.As(err, &re) && re.Conn != nil && string(re.RecordHeader[:]) != "" && looksLikeHTTP(re.RecordHeader[:]) {
 			io.WriteString(re.Conn, "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
 			re.Conn.Close()
-			return false
+			return phaseClose
 		}
 		c.srv.logf("http: TLS handshake error from "+c.remoteAddr, "err", err)
-		return false
+		return phaseClose
 	}
 	tc.SetDeadline(time.Time{})
 	st := tc.ConnectionState()
 	c.tlsState = &st
-	return true
+	switch st.NegotiatedProtocol {
+	case "h2":
+		return phaseHTTP2
+	case "", "http/1.1", "http/1.0":
+		if c.srv.protocols().HTTP1() {
+			return phaseRead
+		}
+	}
+	return phaseClose
 }
 
 func looksLikeHTTP(hdr []byte) bool {
@@ -291,6 +315,11 @@ func (c *conn) readRequest() (*response, error) {
 	block, err := c.readHead()
 	if err != nil {
 		return nil, err
+	}
+	if c.cleartextCheck {
+		if err := c.checkFirstHead(block); err != nil {
+			return nil, err
+		}
 	}
 	if len(block) <= maxReusedBlock {
 		c.reuse.block = block

@@ -157,6 +157,11 @@ var diffCases = []diffCase{
 	{name: "pri-http11", req: "PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n"},
 	{name: "pri-http2-with-field", req: "PRI * HTTP/2.0\r\nX: y\r\n\r\n",
 		ours: "HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol version\r\n"},
+	// The HTTP/2 preface, without h2c in Protocols: 505 and closed, the
+	// whole answer (net/http passes it to the handler; h2_test.go has
+	// the preface served as h2c).
+	{name: "h2-preface", req: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+		ours: "HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol version\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n505 HTTP Version Not Supported: unsupported protocol version"},
 	{name: "chunked-bare-lf", req: "POST /info HTTP/1.1\r\n" + hostH + "Transfer-Encoding: chunked\r\n\r\n3\nabc\n0\n\n",
 		ours: "HTTP/1.1 400 Bad Request: chunked line ends with bare LF\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"},
 	{name: "chunked-cr-in-ext", req: "POST /info HTTP/1.1\r\n" + hostH + "Transfer-Encoding: chunked\r\n\r\n3;a\rb\r\nabc\r\n0\r\n\r\n",

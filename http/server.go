@@ -34,8 +34,22 @@ type Server struct {
 	// Backend the listener of ListenAndServe runs on; "" means netfd.Auto.
 	// BackendInUse reports what it resolved to.
 	Backend netfd.Backend
-	// TLSConfig is used by ListenAndServeTLS; HTTP/1.1 only.
+	// TLSConfig is used by ServeTLS and ListenAndServeTLS. ALPN offers
+	// its NextProtos with "h2" and "http/1.1" added or removed as
+	// Protocols says.
 	TLSConfig *tls.Config
+	// Protocols is the set of protocols served, as in net/http: nil means
+	// HTTP/1 and, over TLS, HTTP/2. HTTP/2 runs on net/http's own
+	// implementation, HTTP/1 on this package's engine. Without HTTP2,
+	// ALPN does not offer "h2" (what net/http's TLSNextProto set to an
+	// empty map did); with UnencryptedHTTP2, a cleartext connection that
+	// opens with the HTTP/2 preface is served as HTTP/2 (h2c with prior
+	// knowledge; by default the preface is answered 505); without HTTP1,
+	// a connection that does not speak HTTP/2 is closed.
+	Protocols *http.Protocols
+	// HTTP2 configures HTTP/2 connections, as in net/http; nil means
+	// net/http's defaults.
+	HTTP2 *http.HTTP2Config
 
 	// ReadTimeout bounds reading a whole request, body included; zero
 	// means no limit.
@@ -81,6 +95,7 @@ type Server struct {
 	ConnContext func(ctx context.Context, c net.Conn) context.Context
 
 	date dateCache
+	h2   *h2Server // serves the HTTP/2 connections (h2.go); nil until one needs it; guarded by mu
 
 	inShutdown   atomic.Bool
 	noKeepAlives atomic.Bool // SetKeepAlivesEnabled(false)
@@ -134,14 +149,17 @@ func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
 
 // ServeTLS is Serve over TLS on l, as net/http.Server.ServeTLS: the
 // certificate comes from the files unless TLSConfig has one (or a
-// GetCertificate or GetConfigForClient), and ALPN offers only http/1.1.
-// BackendInUse reports the backend of l, under the TLS.
+// GetCertificate or GetConfigForClient), and ALPN offers "h2" and
+// "http/1.1" (Protocols). HTTP/2 connections are served by net/http's
+// HTTP/2 server (h2.go), HTTP/1 ones by this package's engine, on a
+// goroutine each. BackendInUse reports the backend of l, under the TLS.
 func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	cfg := &tls.Config{}
 	if s.TLSConfig != nil {
 		cfg = s.TLSConfig.Clone()
 	}
-	cfg.NextProtos = []string{"http/1.1"}
+	protocols := s.protocols()
+	cfg.NextProtos = nextProtos(cfg.NextProtos, protocols)
 	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
@@ -149,6 +167,12 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 			return err
 		}
 		cfg.Certificates = []tls.Certificate{cert}
+	}
+	if protocols.HTTP2() {
+		if _, err := s.http2(nil, nil); err != nil {
+			l.Close()
+			return err
+		}
 	}
 	b, _ := netfd.BackendOf(l)
 	return s.serve(tls.NewListener(l, cfg), b)
@@ -327,9 +351,10 @@ func (r *rateLog) allow(now time.Time) (suppressed int, ok bool) {
 	return suppressed, true
 }
 
-// Shutdown stops accepting, closes idle connections, waits for active
-// ones to finish their request, and returns nil when all are closed, or
-// ctx's error if ctx ends first. Hijacked connections are not tracked.
+// Shutdown stops accepting, closes idle connections, sends HTTP/2
+// connections a GOAWAY, waits for active ones to finish their requests,
+// and returns nil when all are closed, or ctx's error if ctx ends first.
+// Hijacked connections are not tracked.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.inShutdown.Store(true)
 	s.mu.Lock()
@@ -339,15 +364,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	err := s.closeListeners()
 	s.serving.Wait()
+	h2done := s.shutdownHTTP2(ctx)
 	wait := time.Millisecond
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		if s.closeIdleConns() {
+			if h2err := <-h2done; err == nil {
+				err = h2err
+			}
 			return err
 		}
 		select {
 		case <-ctx.Done():
+			<-h2done // it ends with ctx too
 			return ctx.Err()
 		case <-timer.C:
 			// Connections turn idle without telling Shutdown; poll with
@@ -375,6 +405,7 @@ func (s *Server) Close() error {
 	for _, c := range conns {
 		c.cancelInFlight()
 	}
+	s.closeHTTP2()
 	s.closeLoops()
 	return err
 }
@@ -424,6 +455,7 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 		delete(s.listeners, l)
 		(*l).Close()
 	}
+	s.stopUnusedHTTP2()
 	s.serving.Done()
 	return true
 }
@@ -513,6 +545,8 @@ func (s *Server) netHTTPView() *http.Server {
 		WriteTimeout:      max(s.WriteTimeout, 0),
 		IdleTimeout:       s.idleTimeout(),
 		MaxHeaderBytes:    s.MaxHeaderBytes,
+		Protocols:         s.Protocols,
+		HTTP2:             s.HTTP2,
 		ConnState:         s.ConnState,
 		BaseContext:       s.BaseContext,
 		ConnContext:       s.ConnContext,
@@ -557,10 +591,12 @@ func (s *Server) headerLimit() int {
 	return n + 4096
 }
 
-func (s *Server) logf(msg string, args ...any) {
-	l := s.ErrorLog
-	if l == nil {
-		l = slog.Default()
+func (s *Server) logf(msg string, args ...any) { s.logger().Error(msg, args...) }
+
+// logger is ErrorLog, or slog.Default().
+func (s *Server) logger() *slog.Logger {
+	if s.ErrorLog == nil {
+		return slog.Default()
 	}
-	l.Error(msg, args...)
+	return s.ErrorLog
 }

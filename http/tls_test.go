@@ -12,7 +12,8 @@ import (
 )
 
 // TestServeTLS checks HTTP/1.1 over crypto/tls on every backend, with
-// Request.TLS filled in.
+// Request.TLS filled in, for a client that asks for http/1.1 by ALPN
+// (h2_test.go has HTTP/2).
 func TestServeTLS(t *testing.T) {
 	run(t, func(t *testing.T, b backend) {
 		certFile, keyFile, pool := backendtest.CertFiles(t)
@@ -32,7 +33,7 @@ func TestServeTLS(t *testing.T) {
 				t.Errorf("ServeTLS: %v", err)
 			}
 		}()
-		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, NextProtos: []string{"http/1.1"}}}
 		defer tr.CloseIdleConnections()
 		resp, err := (&http.Client{Transport: tr}).Get("https://" + ln.Addr().String() + "/")
 		if err != nil {

@@ -106,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"-backend std and -tls-cert always serve a goroutine per connection")
 	fs.StringVar(&cfg.dir, "dir", "", "`directory` served under /static/ (none if empty: /static/ is 404)")
 	fs.BoolVar(&cfg.dotfiles, "dotfiles", false, "serve files whose path has a segment starting with '.' (404 otherwise)")
-	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: serve HTTPS (with -tls-key)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate `file`: serve HTTPS, HTTP/2 and HTTP/1.1 (with -tls-key)")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` for -tls-cert")
 	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", cfg.readHeaderTimeout, "limit on reading a request header (0: none)")
 	fs.DurationVar(&cfg.readTimeout, "read-timeout", cfg.readTimeout, "limit on reading a whole request, body included (0: none)")
@@ -187,7 +187,8 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: server [flags]
 
 Serves HTTP/1.1 with ringnet's engine on a netfd backend (epoll or io_uring),
-or on Go's net listener with -backend std.
+or on Go's net listener with -backend std; with -tls-cert, HTTP/2 too
+(negotiated by ALPN, served by net/http's HTTP/2 implementation).
 
 Routes:
 `)

@@ -192,11 +192,20 @@ func (b Backend) SetMode(s *ringhttp.Server) {
 // returns the address.
 func ServeNetHTTP(t testing.TB, h http.Handler) string {
 	t.Helper()
+	return ServeNetHTTPServer(t, &http.Server{Handler: h})
+}
+
+// ServeNetHTTPServer is ServeNetHTTP with s, for a reference with
+// settings; its ErrorLog goes nowhere unless set.
+func ServeNetHTTPServer(t testing.TB, s *http.Server) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
+	if s.ErrorLog == nil {
+		s.ErrorLog = log.New(io.Discard, "", 0)
+	}
 	done := make(chan struct{})
 	go func() { defer close(done); s.Serve(ln) }()
 	t.Cleanup(func() { s.Close(); <-done })
