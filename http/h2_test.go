@@ -401,15 +401,16 @@ func dialH2(t *testing.T, addr string, pool *x509.CertPool) (*tls.Conn, *http2.F
 	return c, fr
 }
 
-// writeGET sends a GET for path on stream id.
-func writeGET(t *testing.T, fr *http2.Framer, id uint32, path string) {
+// writeRequest sends the head of a request for path on stream id, which
+// ends the stream unless a body is to follow.
+func writeRequest(t *testing.T, fr *http2.Framer, id uint32, method, path string, bodyFollows bool) {
 	t.Helper()
 	var block bytes.Buffer
 	enc := hpack.NewEncoder(&block)
-	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "https"}, {":authority", "example.test"}, {":path", path}} {
+	for _, f := range [][2]string{{":method", method}, {":scheme", "https"}, {":authority", "example.test"}, {":path", path}} {
 		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
 	}
-	if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block.Bytes(), EndStream: true, EndHeaders: true}); err != nil {
+	if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block.Bytes(), EndStream: !bodyFollows, EndHeaders: true}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -428,6 +429,51 @@ func readUntil(t *testing.T, fr *http2.Framer, what string, stop func(http2.Fram
 	}
 }
 
+// TestHTTP2Timeouts: ReadTimeout and WriteTimeout bound each HTTP/2
+// stream, as net/http maps them: a body that does not come within
+// ReadTimeout fails the handler's read with os.ErrDeadlineExceeded, a
+// stream still open at WriteTimeout is reset (INTERNAL_ERROR); the
+// connection's other streams go on.
+func TestHTTP2Timeouts(t *testing.T) {
+	_, pool := backendtest.Cert()
+	run(t, func(t *testing.T, b backend) {
+		readErr := make(chan error, 1)
+		rs := &ringhttp.Server{ReadTimeout: 50 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, err := io.ReadAll(r.Body)
+			readErr <- err
+		})}
+		_, fr := dialH2(t, serveTLS(t, b, rs), pool)
+		writeRequest(t, fr, 1, "POST", "/", true) // and no body
+		select {
+		case err := <-readErr:
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("ReadTimeout: the handler's body read returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("ReadTimeout: the handler's body read still waits 10 s on")
+		}
+
+		ws := &ringhttp.Server{WriteTimeout: 50 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/stuck" {
+				<-r.Context().Done() // the reset cancels it
+				return
+			}
+			io.WriteString(w, "quick")
+		})}
+		_, fr = dialH2(t, serveTLS(t, b, ws), pool)
+		writeRequest(t, fr, 1, "GET", "/stuck", false)
+		f := readUntil(t, fr, "RST_STREAM", func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok })
+		if rst := f.(*http2.RSTStreamFrame); rst.StreamID != 1 || rst.ErrCode != http2.ErrCodeInternal {
+			t.Errorf("WriteTimeout: RST_STREAM %v on stream %d", rst.ErrCode, rst.StreamID)
+		}
+		writeRequest(t, fr, 3, "GET", "/quick", false)
+		readUntil(t, fr, "the next stream's response", func(f http2.Frame) bool {
+			d, ok := f.(*http2.DataFrame)
+			return ok && d.StreamID == 3 && string(d.Data()) == "quick"
+		})
+	})
+}
+
 // TestHTTP2Shutdown: Shutdown sends an open HTTP/2 connection a GOAWAY
 // that lets its stream in flight finish, and waits for it; Close closes
 // an HTTP/2 connection at once.
@@ -442,7 +488,7 @@ func TestHTTP2Shutdown(t *testing.T) {
 		})}
 		addr := serveTLS(t, b, s)
 		c, fr := dialH2(t, addr, pool)
-		writeGET(t, fr, 1, "/")
+		writeRequest(t, fr, 1, "GET", "/", false)
 		<-started
 		shut := make(chan error, 1)
 		go func() {
