@@ -154,16 +154,8 @@ bench() {
 	stop_proc "$SERVER_PID"
 }
 
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "servers: $SERVERS; $ROUNDS round(s), ${DURATION}s per wrk run"
-: >"$WORK/results.tsv"
-for ((round = 1; round <= ROUNDS; round++)); do
-	log "round $round/$ROUNDS"
-	for server in $SERVERS; do
-		bench "$server"
-	done
-done
-LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+run_rounds
 
 # --- tables ----------------------------------------------------------------
 
@@ -173,14 +165,6 @@ echo "Cells: median (min–max) over the rounds. Ratios are taken in each round,
 echo
 awk -F'\t' -v servers="$SERVERS" -v goal="$GOAL" -v sleepms="$SLEEP_MS" -v sleepconns="$SLEEP_CONNS" \
 	-v plainconns="$PLAIN_CONNS" -v mixedms="$MIXED_MS" -v mixedconns="$MIXED_CONNS" "$TABLE_AWK"'
-# ratio(s, m, t, u): s metric m ÷ t metric u, in each round; sets MD.
-function ratio(s, m, t, u,   n, r, a) {
-	n = 0; MD = ""
-	for (r = 1; r <= maxround; r++) if ((r, s, m) in val && (r, t, u) in val && val[r, t, u] > 0) a[++n] = val[r, s, m] / val[r, t, u]
-	if (!n) return "n/a"
-	MD = stats(a, n)
-	return show(MD, n, 2, "×")
-}
 # counterpart(s): the goroutine server of loop server s, "" if none runs.
 function counterpart(s,   c) {
 	if (s !~ /^ringnet-(epoll|uring)(-auto|-inline)?$/) return ""
@@ -199,11 +183,11 @@ END {
 		s = list[i]; c = counterpart(s)
 		vs = "—"; ok = "—"; p99vs = "—"
 		if (c != "") {
-			vs = ratio(s, "rps_sleep", c, "rps_sleep") " (" c ")"
+			vs = round_ratio(s, "rps_sleep", c, "rps_sleep") " (" c ")"
 			ok = MD == "" ? "n/a" : MD >= goal + 0 ? "yes" : "**no**"
-			p99vs = ratio(s, "p99_sleep", c, "p99_sleep")
+			p99vs = round_ratio(s, "p99_sleep", c, "p99_sleep")
 		}
-		nh = (s == "nethttp" || !("nethttp" in ran)) ? "—" : ratio(s, "rps_sleep", "nethttp", "rps_sleep")
+		nh = (s == "nethttp" || !("nethttp" in ran)) ? "—" : round_ratio(s, "rps_sleep", "nethttp", "rps_sleep")
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", (s in name ? name[s] : s),
 			cell(s, "rps_sleep", 0), cell(s, "p99_sleep", 2), cell(s, "cpu_sleep", 1), vs, ok, p99vs, nh
 	}
@@ -216,6 +200,6 @@ END {
 		s = list[i]
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", (s in name ? name[s] : s),
 			cell(s, "rps_alone", 0), cell(s, "p99_alone", 2), cell(s, "rps_mixed", 0), cell(s, "p99_mixed", 2),
-			cell(s, "rps_slow", 0), cell(s, "p99_slow", 1), ratio(s, "p99_mixed", s, "p99_alone"), ratio(s, "rps_mixed", s, "rps_alone")
+			cell(s, "rps_slow", 0), cell(s, "p99_slow", 1), round_ratio(s, "p99_mixed", s, "p99_alone"), round_ratio(s, "rps_mixed", s, "rps_alone")
 	}
 }' "$WORK/results.tsv"

@@ -120,6 +120,22 @@ http_status() {
 	printf '%s\n' "${line%% *}"
 }
 
+# run_rounds: ROUNDS interleaved rounds over SERVERS, with results.tsv
+# emptied first: in each round (round is its number, from 1) the script's
+# bench SERVER runs for every server in turn. LOAD_START and LOAD_END are
+# the load averages before and after.
+run_rounds() {
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	: >"$WORK/results.tsv"
+	for ((round = 1; round <= ROUNDS; round++)); do
+		log "round $round/$ROUNDS"
+		for server in $SERVERS; do
+			bench "$server"
+		done
+	done
+	LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+}
+
 # TABLE_AWK: the awk functions of the scripts' markdown tables, put before
 # a script's own program so that every table formats its figures alike:
 #
@@ -161,5 +177,15 @@ function median(s, m,   r, a) {
 function cell(s, m, d,   md) {
 	md = median(s, m)
 	return N ? show(md, N, d, "") : "n/a"
+}
+# round_ratio(s, m, t, u): server s metric m ÷ server t metric u, taken in
+# each round that has both, as show gives their median ("n/a" if none);
+# sets MD to that median ("" if none).
+function round_ratio(s, m, t, u,   n, r, a) {
+	n = 0; MD = ""
+	for (r = 1; r <= maxround; r++) if ((r, s, m) in val && (r, t, u) in val && val[r, t, u] > 0) a[++n] = val[r, s, m] / val[r, t, u]
+	if (!n) return "n/a"
+	MD = stats(a, n)
+	return show(MD, n, 2, "×")
 }
 '

@@ -176,13 +176,7 @@ bench() {
 }
 
 log "servers: $SERVERS; $ROUNDS round(s), ${DURATION}s per wrk run, $IDLE_CONNS idle conns; perf: $([[ $PERF == 1 ]] && echo yes || echo no)"
-: >"$WORK/results.tsv"
-for ((round = 1; round <= ROUNDS; round++)); do
-	log "round $round/$ROUNDS"
-	for server in $SERVERS; do
-		bench "$server"
-	done
-done
+run_rounds
 
 # --- table -----------------------------------------------------------------
 

@@ -232,16 +232,8 @@ bench() {
 	stop_proc "$SERVER_PID"
 }
 
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "servers: $SERVERS; $ROUNDS round(s), ${DURATION}s per run, $CONNS conns and 1-conn ping-pong of $SIZE B, $IDLE_CONNS idle conns; perf: $PERF, breakdown: $BREAKDOWN"
-: >"$WORK/results.tsv"
-for ((round = 1; round <= ROUNDS; round++)); do
-	log "round $round/$ROUNDS"
-	for server in $SERVERS; do
-		bench "$server"
-	done
-done
-LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+run_rounds
 
 # --- table -----------------------------------------------------------------
 
@@ -258,12 +250,7 @@ echo "Server CPU: utime+stime from /proc/PID/stat over the timed window ÷ round
 echo "KiB/idle conn: (VmRSS with $IDLE_CONNS connections held, 1 s after the last of them made one $SIZE-byte echo − VmRSS of the fresh server) ÷ connections held."
 echo
 awk -F'\t' -v servers="$SERVERS" -v conns="c$CONNS" -v breakdown="$BREAKDOWN" "$TABLE_AWK"'
-function ratio(s, m,   n, r, a) {
-	n = 0
-	for (r = 1; r <= maxround; r++) if ((r, s, m) in val && (r, "gnet", m) in val && val[r, "gnet", m] > 0) a[++n] = val[r, s, m] / val[r, "gnet", m]
-	if (!n) return "n/a"
-	return show(stats(a, n), n, 2, "×")
-}
+function ratio(s, m) { return round_ratio(s, m, "gnet", m) }
 { val[$1, $2, $3] = $4 + 0; if ($1 > maxround) maxround = $1 }
 $3 ~ /^sc_/ { split($3, p, ":"); w = substr(p[1], 4); sc[$2, w, p[2]] = 1; scnames[w, p[2]] = 1 }
 END {

@@ -3,7 +3,8 @@
 // answers GET /sleep/{ms} as cmd/server does (bench/blocking.sh): sleeps
 // {ms} milliseconds, at most 10000, then writes "slept {ms} ms\n"; an
 // {ms} that is not a whole number is 400. Like cmd/server, it echoes the
-// body of /echo and serves -dir under /static/ (bench/slow.sh).
+// body of /echo, serves -dir under /static/ (bench/slow.sh), and with
+// -tls-cert and -tls-key serves HTTPS, HTTP/2 included (bench/h2.sh).
 package main
 
 import (
@@ -22,6 +23,8 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	dir := flag.String("dir", "", "directory served under /static/ (none if empty)")
+	certFile := flag.String("tls-cert", "", "PEM certificate `file`: serve HTTPS, HTTP/2 and HTTP/1.1 (with -tls-key)")
+	keyFile := flag.String("tls-key", "", "PEM private key `file` for -tls-cert")
 	flag.Parse()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+plaintext.Path, func(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +37,9 @@ func main() {
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
 	if *dir != "" {
 		mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServer(http.Dir(*dir))))
+	}
+	if *certFile != "" {
+		log.Fatal(http.ListenAndServeTLS(*addr, *certFile, *keyFile, mux))
 	}
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }
