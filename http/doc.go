@@ -1,8 +1,9 @@
 // Package http is ringnet's HTTP/1.1 server engine. It serves standard
 // net/http Handlers over any net.Listener: netfd's epoll or io_uring
 // listeners, or Go's own. Parsing, framing, connection management and
-// response writing are this package's own; net/http supplies only the
-// types handlers see (Request, Header, ResponseWriter).
+// response writing are this package's own; net/http supplies the types
+// handlers see (Request, Header, ResponseWriter), and HTTP/2, which it
+// serves over TLS (h2.go).
 //
 // Migrating is one import:
 //
@@ -53,6 +54,11 @@
 //     of timeouts is in loop.go.
 //   - serve.go: the package-level ListenAndServe, ListenAndServeTLS,
 //     Serve and ServeTLS, as net/http has them.
+//   - h2.go: HTTP/2. A TLS connection that negotiated "h2", or a
+//     cleartext one that opens with the HTTP/2 preface when Protocols has
+//     UnencryptedHTTP2, is handed to net/http's own HTTP/2 server, one per
+//     Server, which Shutdown and Close reach as they reach the engine's
+//     connections.
 //   - date.go: the Date header, formatted once per second.
 //   - errors.go: error values and the canned error responses.
 //
@@ -67,5 +73,7 @@
 // runs on. Server.ErrorLog is a *slog.Logger where net/http's is a
 // *log.Logger: the one field whose type differs.
 //
-// HTTP/2 is out of scope: this is an HTTP/1.0 and HTTP/1.1 server.
+// Server.Protocols says which protocols are served, as in net/http: HTTP/1
+// and, over TLS, HTTP/2 by default; HTTP/2 off (ALPN then offers only
+// http/1.1), or h2c with prior knowledge on.
 package http

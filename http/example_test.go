@@ -42,3 +42,18 @@ func ExampleServer_errorLog() {
 	stdSrv := &http.Server{ErrorLog: slog.NewLogLogger(h, slog.LevelError)}
 	_, _, _ = srv, ringSrv, stdSrv
 }
+
+// The README's snippet on Protocols: HTTP/2 off over TLS, and h2c.
+func ExampleServer_protocols() {
+	// HTTP/1.1 only over TLS: ALPN no longer offers h2 (net/http's old way,
+	// TLSNextProto set to an empty map, is not a field here).
+	srv := &ringhttp.Server{Addr: ":8443", Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	log.Fatal(srv.ListenAndServeTLS("cert.pem", "key.pem"))
+
+	// h2c with prior knowledge beside HTTP/1.1 on a cleartext port.
+	h2c := &ringhttp.Server{Addr: ":8080", Protocols: new(http.Protocols)}
+	h2c.Protocols.SetHTTP1(true)
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	log.Fatal(h2c.ListenAndServe())
+}
