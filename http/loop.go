@@ -91,8 +91,16 @@ func (ls *loopServer) closeLoops() {
 
 // serveLoops serves nl on event loops until nl is closed.
 func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
+	return s.runLoops(ctx, nl.Backend(), func(loops *netfd.Loops) error {
+		return s.acceptLoop(func() error { return loops.Accept(nl) })
+	})
+}
+
+// runLoops starts event loops on backend b and has accept give them
+// connections until it returns.
+func (s *Server) runLoops(ctx context.Context, b netfd.Backend, accept func(*netfd.Loops) error) error {
 	ls := &loopServer{s: s, ctx: ctx}
-	cfg := netfd.LoopConfig{Backend: nl.Backend(), Loops: s.loopCount}
+	cfg := netfd.LoopConfig{Backend: b, Loops: s.loopCount}
 	if s.Mode == ModeAuto {
 		cfg.HandOffAfter = handOffAfter
 	}
@@ -106,7 +114,7 @@ func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
 		return ErrServerClosed
 	}
 	ls.accepting.Store(true)
-	err = s.acceptLoop(func() error { return loops.Accept(nl) })
+	err = accept(loops)
 	ls.accepting.Store(false)
 	if ls.conns.Load() == 0 {
 		ls.closeLoops()

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ringnet/ringnet/internal/memloop"
 	"golang.org/x/sys/unix"
 )
 
@@ -124,6 +125,9 @@ func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
 // shrink them, benchmarks try the variants docs/design.md measured).
 func newLoops(cfg LoopConfig, h LoopHandler, ucfg uringLoopConfig) (*Loops, error) {
 	b, _, err := resolve(cfg.Backend)
+	if cfg.Backend == memloop.Backend { // the in-memory benchmark's (loop_mem_linux.go)
+		b, err = cfg.Backend, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -501,6 +505,8 @@ func newLoopKernel(l *loop) (loopKernel, bool, error) {
 			return nil, cfg.lock, err
 		}
 		return k, cfg.lock, nil
+	case memloop.Backend:
+		return newMemLoop(l), false, nil
 	}
 	k, err := newEpollLoop(l)
 	if err != nil {
