@@ -242,7 +242,7 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 	rs := &c.srv.blockingRoutes
 	var r *routeStat
 	var early time.Time // when a run handed off from the start began
-	if rs.n.Load() > 0 {
+	if rs.watched.Load() > 0 {
 		if v, ok := rs.m.Load(routeKey(h, req)); ok {
 			r = v.(*routeStat)
 			if r.blocking.Load() {
@@ -278,17 +278,23 @@ const (
 	blockingRuns  = 3
 )
 
-// routeSet holds the routes seen running slow, bounded.
+// routeSet holds the routes seen running slow, bounded. A request looks
+// its route up only while some route is watched (blocking, or slow in its
+// latest runs): the route key costs an allocation for a handler that is
+// no router, and most servers never see a slow run.
 type routeSet struct {
 	m        sync.Map // route key → *routeStat
 	n        atomic.Int32
+	mu       sync.Mutex   // serializes observe
+	watched  atomic.Int32 // routes blocking or with slow runs in a row
 	blocking atomic.Int32 // how many count as blocking now (LoopStats)
 }
 
 // routeStat is one route's recent runs: a count of slow (positive) or
-// fast (negative) runs in a row, and whether it counts as blocking.
+// fast (negative) runs in a row (under routeSet.mu), and whether it
+// counts as blocking.
 type routeStat struct {
-	streak   atomic.Int32
+	streak   int32
 	blocking atomic.Bool
 }
 
@@ -312,7 +318,10 @@ func (r *routeStat) observe(rs *routeSet, slow bool) {
 	if r == nil {
 		return
 	}
-	s := r.streak.Load()
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	wasWatched := r.watched()
+	s := r.streak
 	switch {
 	case slow && s < 0, !slow && s > 0:
 		s = 0
@@ -322,13 +331,24 @@ func (r *routeStat) observe(rs *routeSet, slow bool) {
 	} else {
 		s--
 	}
-	r.streak.Store(s)
+	r.streak = s
 	if s >= blockingRuns && !r.blocking.Swap(true) {
 		rs.blocking.Add(1)
 	} else if s <= -blockingRuns && r.blocking.Swap(false) {
 		rs.blocking.Add(-1)
 	}
+	if w := r.watched(); w != wasWatched {
+		if w {
+			rs.watched.Add(1)
+		} else {
+			rs.watched.Add(-1)
+		}
+	}
 }
+
+// watched reports whether the route's runs are to be observed: it is
+// blocking, or its latest runs were slow.
+func (r *routeStat) watched() bool { return r.blocking.Load() || r.streak > 0 }
 
 // LoopStats is what Server.LoopStats reports about the event loops.
 type LoopStats struct {
@@ -382,7 +402,17 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 		c.loopDeadline.Store(0)
 		return
 	}
-	c.loopDeadline.Store(time.Now().Add(d).UnixNano())
+	c.loopDeadline.Store(c.now().Add(d).UnixNano())
+}
+
+// now is the time for deadlines and the Date header: on a loop the
+// loop's clock, read once per pass (a clock read costs as much as a
+// tenth of a pipelined request here), else the clock.
+func (c *conn) now() time.Time {
+	if c.onLoop() {
+		return c.lr.lc.Now()
+	}
+	return time.Now()
 }
 
 // loopConn is a loop connection's rwc: it writes through the LoopConn

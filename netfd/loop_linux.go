@@ -94,6 +94,9 @@ type loop struct {
 	events []event // for the dispatcher; events[next:] still to dispatch
 	next   int
 	opGen  uint32 // the generation of the last op's user_data (opUD)
+	// now is the loop's clock (LoopConn.Now): Unix ns, read once per
+	// pass, when the reap returns, and at a hand-off.
+	now atomic.Int64
 
 	inMu    sync.Mutex // guards inbox
 	inbox   []func()
@@ -215,6 +218,7 @@ func (l *loop) runOwned() {
 // (true) or until the goroutine loses the loop (false).
 func (l *loop) run() bool {
 	for {
+		l.now.Store(time.Now().UnixNano())
 		l.runInbox()
 		if !l.dispatch() {
 			return false
