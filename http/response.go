@@ -122,24 +122,21 @@ func (c *conn) reused() *connReuse {
 }
 
 // releaseIdle gives the connection's reusable state back while it is idle
-// on a loop, and drops a big output buffer.
+// on a loop, its output buffer with it: an idle connection holds neither.
 func (c *conn) releaseIdle() {
+	if len(c.out.b) > 0 {
+		return // not idle after all: what it holds is still to be written
+	}
 	if c.reuse != nil {
-		if cap(c.out.b) > maxIdleOut && len(c.out.b) == 0 {
-			// The buffer goes with the reusable state, not kept idle.
-			c.reuse.out, c.out.b = c.out.b, nil
+		// The output buffer goes with the reusable state, not kept idle.
+		if cap(c.out.b) <= maxOutBuffered {
+			c.reuse.out = c.out.b
 		}
 		reuseFree.Put(c.reuse)
 		c.reuse = nil
 	}
-	if cap(c.out.b) > maxIdleOut && len(c.out.b) == 0 {
-		c.out.b = nil // an error response's buffer, with no reusable state to keep it
-	}
+	c.out.b = nil
 }
-
-// maxIdleOut is the largest output buffer an idle connection keeps: small
-// responses reuse theirs without allocating.
-const maxIdleOut = 512
 
 // takeHeader returns the connection's handler header map, empty.
 func (r *connReuse) takeHeader() http.Header {
