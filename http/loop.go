@@ -327,6 +327,10 @@ type LoopStats struct {
 	// Conns is the number of connections each loop serves now, the loops
 	// of every Serve in turn.
 	Conns []int
+	// Queued is, for each loop in the same order, the bytes of responses
+	// written on it that the kernel has not taken yet
+	// (netfd.LoopStats.Queued): what clients that read slowly hold.
+	Queued []int
 	// HandOffs counts the times a loop was given to a new goroutine
 	// because a handler blocked on it (netfd.LoopStats.HandOffs), since
 	// the Server started.
@@ -334,6 +338,11 @@ type LoopStats struct {
 	// BlockingRoutes is how many routes the server has learned to run off
 	// the loops, their handlers having blocked several times in a row.
 	BlockingRoutes int
+	// SweeperCloses counts the loop connections closed because a deadline
+	// passed (ReadHeaderTimeout, IdleTimeout, WriteTimeout with a response
+	// unread, the linger after an error response), since the Server
+	// started.
+	SweeperCloses uint64
 }
 
 // LoopStats returns the counters of the server's event loops; any
@@ -345,10 +354,12 @@ func (s *Server) LoopStats() LoopStats {
 	for _, g := range s.loops {
 		gs := g.Stats()
 		st.Conns = append(st.Conns, gs.Conns...)
+		st.Queued = append(st.Queued, gs.Queued...)
 		st.HandOffs += gs.HandOffs
 	}
 	s.mu.Unlock()
 	st.BlockingRoutes = int(s.blockingRoutes.blocking.Load())
+	st.SweeperCloses = s.swept.Load()
 	return st
 }
 
@@ -632,6 +643,7 @@ func (s *Server) sweep(stop, done chan struct{}) {
 				// not a late one.
 				lc.Do(func(lc *netfd.LoopConn) {
 					if c.late(time.Now().UnixNano(), lc.Queued()) {
+						s.swept.Add(1) // before the client can see the close
 						lc.Abort()
 					}
 				})
