@@ -195,9 +195,13 @@ Routes:
 	fmt.Fprint(w, `
 Admin routes (only with -admin, on their own listener):
   /debug/pprof/   net/http/pprof
-  /debug/vars     expvar
-  /metrics        Prometheus text: requests by status class, latency
-                  histogram, open and idle connections, backend
+  /debug/vars     expvar: cmdline, memstats, and the ringnet series of
+                  /metrics under "ringnet"
+  /metrics        Prometheus: the Go runtime and the process; requests by
+                  code and method, a latency histogram, open and idle
+                  connections, the backend; per event loop its
+                  connections and queued bytes, and the hand-offs,
+                  routes learned as blocking and sweeper closes
 
 SIGTERM or SIGINT stops accepting, waits up to -shutdown-timeout for
 in-flight requests and exits 0; a second signal exits at once with 1.
