@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,20 @@ const (
 	// net/http does.
 	ModeGoroutine
 )
+
+// String returns "auto", "inline" or "goroutine" (cmd/server's -mode),
+// or "Mode(N)" for a value that is none of them.
+func (m Mode) String() string {
+	switch m {
+	case ModeAuto:
+		return "auto"
+	case ModeInline:
+		return "inline"
+	case ModeGoroutine:
+		return "goroutine"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
 
 // handOffAfter is how long an inline handler may run before its loop is
 // handed to a new goroutine (ModeAuto).

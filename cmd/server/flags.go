@@ -37,15 +37,20 @@ const (
 // backendNames are the values -backend accepts.
 var backendNames = []string{"auto", "epoll", "uring", "std"}
 
-// modeNames are the values -mode accepts, in ringhttp.Mode's order.
-var modeNames = []string{"auto", "inline", "goroutine"}
+// serverModes are the ringhttp.Server modes -mode chooses from, by the
+// names in modeNames (their String).
+var serverModes = []ringhttp.Mode{ringhttp.ModeAuto, ringhttp.ModeInline, ringhttp.ModeGoroutine}
 
-// serverModes maps -mode to ringhttp.Server.Mode.
-var serverModes = map[string]ringhttp.Mode{
-	"auto":      ringhttp.ModeAuto,
-	"inline":    ringhttp.ModeInline,
-	"goroutine": ringhttp.ModeGoroutine,
-}
+// modeNames are the values -mode accepts.
+var modeNames = func() (names []string) {
+	for _, m := range serverModes {
+		names = append(names, m.String())
+	}
+	return names
+}()
+
+// serverMode is the mode -mode names.
+func serverMode(name string) ringhttp.Mode { return serverModes[slices.Index(modeNames, name)] }
 
 // config is the command line, parsed.
 type config struct {

@@ -23,7 +23,7 @@ func TestModeFlag(t *testing.T) {
 			ts := startServer(t, cfg)
 			want := map[string]ringhttp.Mode{"auto": ringhttp.ModeAuto, "inline": ringhttp.ModeInline, "goroutine": ringhttp.ModeGoroutine}[mode]
 			if ts.http.Mode != want {
-				t.Errorf("-mode %s: Server.Mode %d, want %d", mode, ts.http.Mode, want)
+				t.Errorf("-mode %s: Server.Mode %v, want %v", mode, ts.http.Mode, want)
 			}
 			runs := mode
 			if b.Std() {
