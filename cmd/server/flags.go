@@ -11,6 +11,7 @@ import (
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/envhelp"
 )
 
 // Timeout defaults. Each bounds how long one client can hold server
@@ -211,6 +212,7 @@ Admin routes (only with -admin, on their own listener):
 SIGTERM or SIGINT stops accepting, waits up to -shutdown-timeout for
 in-flight requests and exits 0; a second signal exits at once with 1.
 
+`+envhelp.Text+`
 Flags:
 `)
 	fs.PrintDefaults()
