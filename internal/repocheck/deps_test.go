@@ -1,8 +1,6 @@
-// Package depcheck holds one test: the library packages depend on the
-// standard library, golang.org/x/sys and golang.org/x/net, and nothing
-// else. A program that imports ringnet's library gets no other module;
-// cmd/server alone may use more (prometheus/client_golang).
-package depcheck
+// Package repocheck holds tests of the repository as a whole: what the
+// library depends on, and docs that stand alone.
+package repocheck
 
 import (
 	"io/fs"
@@ -20,6 +18,10 @@ var library = []string{"ring", "epoll", "netfd", "http", "mux", "client", "inter
 // library may depend on.
 var allowed = []string{"github.com/ringnet/ringnet/", "golang.org/x/sys/", "golang.org/x/net/"}
 
+// TestLibraryDependencies: the library packages depend on the standard
+// library, golang.org/x/sys and golang.org/x/net, and nothing else. A
+// program that imports ringnet's library gets no other module; cmd/server
+// alone may use more (prometheus/client_golang).
 func TestLibraryDependencies(t *testing.T) {
 	goTool, err := exec.LookPath("go") // go test puts GOROOT/bin on PATH
 	if err != nil {
