@@ -139,33 +139,33 @@ func TestStatic(t *testing.T) {
 		// A listing names what /static/ serves: no dotfiles (unless
 		// -dotfiles), no symlink out of -dir or to nothing; symlinks that
 		// stay inside are listed.
-		listings := func(t *testing.T, cfg config, want map[string]string) {
-			addr := startServer(t, cfg).ln.Addr().String()
-			for target, want := range want {
-				status, body := rawGet(t, addr, target)
-				var hrefs []string
-				for _, m := range regexp.MustCompile(`href="([^"]+)"`).FindAllStringSubmatch(body, -1) {
-					hrefs = append(hrefs, m[1])
-				}
-				if status != 200 || strings.Join(hrefs, " ") != want {
-					t.Errorf("GET %s: %d, lists %q, want %q\n%s", target, status, hrefs, want, body)
-				}
-			}
-		}
-		t.Run("listings", func(t *testing.T) {
-			listings(t, cfg, map[string]string{
+		for _, dotfiles := range []bool{false, true} {
+			want := map[string]string{
 				"/static/":     "a.txt inner insub sub/",
 				"/static/sub/": "b.txt",
+			}
+			if dotfiles {
+				want = map[string]string{
+					"/static/":     ".dotdir/ .env .git/ a.txt inner insub sub/",
+					"/static/sub/": ".dir/ .hidden b.txt",
+				}
+			}
+			t.Run(fmt.Sprintf("listings dotfiles=%v", dotfiles), func(t *testing.T) {
+				cfg := cfg
+				cfg.dotfiles = dotfiles
+				addr := startServer(t, cfg).ln.Addr().String()
+				for target, want := range want {
+					status, body := rawGet(t, addr, target)
+					var hrefs []string
+					for _, m := range regexp.MustCompile(`href="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+						hrefs = append(hrefs, m[1])
+					}
+					if status != 200 || strings.Join(hrefs, " ") != want {
+						t.Errorf("GET %s: %d, lists %q, want %q\n%s", target, status, hrefs, want, body)
+					}
+				}
 			})
-		})
-		t.Run("listings with dotfiles", func(t *testing.T) {
-			cfg := cfg
-			cfg.dotfiles = true
-			listings(t, cfg, map[string]string{
-				"/static/":     ".dotdir/ .env .git/ a.txt inner insub sub/",
-				"/static/sub/": ".dir/ .hidden b.txt",
-			})
-		})
+		}
 		t.Run("dotfiles", func(t *testing.T) {
 			cfg := cfg
 			cfg.dotfiles = true
