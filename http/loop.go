@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,20 @@ const (
 	// net/http does.
 	ModeGoroutine
 )
+
+// String returns "auto", "inline" or "goroutine" (cmd/server's -mode),
+// or "Mode(N)" for a value that is none of them.
+func (m Mode) String() string {
+	switch m {
+	case ModeAuto:
+		return "auto"
+	case ModeInline:
+		return "inline"
+	case ModeGoroutine:
+		return "goroutine"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
 
 // handOffAfter is how long an inline handler may run before its loop is
 // handed to a new goroutine (ModeAuto).
@@ -355,6 +370,10 @@ type LoopStats struct {
 	// Conns is the number of connections each loop serves now, the loops
 	// of every Serve in turn.
 	Conns []int
+	// Queued is, for each loop in the same order, the bytes of responses
+	// written on it that the kernel has not taken yet
+	// (netfd.LoopStats.Queued): what clients that read slowly hold.
+	Queued []int
 	// HandOffs counts the times a loop was given to a new goroutine
 	// because a handler blocked on it (netfd.LoopStats.HandOffs), since
 	// the Server started.
@@ -362,6 +381,11 @@ type LoopStats struct {
 	// BlockingRoutes is how many routes the server has learned to run off
 	// the loops, their handlers having blocked several times in a row.
 	BlockingRoutes int
+	// SweeperCloses counts the loop connections closed because a deadline
+	// passed (ReadHeaderTimeout, IdleTimeout, WriteTimeout with a response
+	// unread, the linger after an error response), since the Server
+	// started.
+	SweeperCloses uint64
 }
 
 // LoopStats returns the counters of the server's event loops; any
@@ -373,10 +397,12 @@ func (s *Server) LoopStats() LoopStats {
 	for _, g := range s.loops {
 		gs := g.Stats()
 		st.Conns = append(st.Conns, gs.Conns...)
+		st.Queued = append(st.Queued, gs.Queued...)
 		st.HandOffs += gs.HandOffs
 	}
 	s.mu.Unlock()
 	st.BlockingRoutes = int(s.blockingRoutes.blocking.Load())
+	st.SweeperCloses = s.swept.Load()
 	return st
 }
 
@@ -670,6 +696,7 @@ func (s *Server) sweep(stop, done chan struct{}) {
 				// not a late one.
 				lc.Do(func(lc *netfd.LoopConn) {
 					if c.late(time.Now().UnixNano(), lc.Queued()) {
+						s.swept.Add(1) // before the client can see the close
 						lc.Abort()
 					}
 				})

@@ -98,6 +98,7 @@ type Server struct {
 	handOffsGone uint64         // the hand-offs of loops closed since (LoopStats)
 	sweepStop    chan struct{}  // the sweeper of loop connections' deadlines
 	sweepDone    chan struct{}
+	swept        atomic.Uint64 // connections the sweeper closed (LoopStats)
 	// blockingRoutes are the routes whose handlers were seen to block:
 	// on a loop they run handed off from the start (loop.go).
 	blockingRoutes routeSet

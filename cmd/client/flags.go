@@ -14,6 +14,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ringnet/ringnet/internal/envhelp"
 )
 
 type mode int
@@ -150,7 +152,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				fmt.Fprint(stdout, usageText)
+				fmt.Fprint(stdout, usageText+"\n"+envhelp.Text+"\nFlags:\n")
 				fs.SetOutput(stdout)
 				fs.PrintDefaults()
 				return nil, errHelp

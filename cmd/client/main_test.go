@@ -180,7 +180,8 @@ func TestUsage(t *testing.T) {
 		}
 	}
 	code, out, errOut := runClient(t, "-help")
-	if code != 0 || !strings.HasPrefix(out, "Usage:") || !strings.Contains(out, "coordinated omission") || !strings.Contains(out, "-pipeline") || errOut != "" {
+	if code != 0 || !strings.HasPrefix(out, "Usage:") || !strings.Contains(out, "coordinated omission") || !strings.Contains(out, "-pipeline") ||
+		!strings.Contains(out, "\nEnvironment:\n  RINGNET_BACKEND=epoll|uring") || errOut != "" {
 		t.Errorf("-help: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -57,6 +57,4 @@ Exit status: 0 on success; 1 when the request failed, or, under load,
 when any request failed (bad_status included) or none completed; 2 for
 bad flags or a bad URL; 22 for -f and a status of 400 or more; 130 when
 interrupted (Ctrl-C), after the report of what ran.
-
-Flags:
 `
