@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,23 +172,6 @@ func fmtErrors(errs [numErrClasses]uint64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%d (%s)", n, strings.Join(parts, ", "))
-}
-
-// fmtStatus lists the responses by status code: "200: 1234, 404: 5".
-func fmtStatus(status map[int]uint64) string {
-	if len(status) == 0 {
-		return "none"
-	}
-	codes := make([]int, 0, len(status))
-	for c := range status {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	parts := make([]string, len(codes))
-	for i, c := range codes {
-		parts[i] = fmt.Sprintf("%d: %d", c, status[c])
-	}
-	return strings.Join(parts, ", ")
 }
 
 // fmtDur shows a latency with three significant digits in a fitting unit.

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"testing"
 
 	ringhttp "github.com/ringnet/ringnet/http"
@@ -201,4 +202,20 @@ func ServeNetHTTP(t testing.TB, h http.Handler) string {
 	go func() { defer close(done); s.Serve(ln) }()
 	t.Cleanup(func() { s.Close(); <-done })
 	return ln.Addr().String()
+}
+
+// RequireTool returns the path of the program name, which Debian's
+// package pkg installs. Without it, it skips t, or fails it when
+// RINGNET_REQUIRE_TOOLS is set, as CI sets it (CI installs the tools).
+func RequireTool(t testing.TB, pkg, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		msg := name + " is not installed: apt-get install -y " + pkg
+		if os.Getenv("RINGNET_REQUIRE_TOOLS") != "" {
+			t.Fatal(msg + " (RINGNET_REQUIRE_TOOLS is set)")
+		}
+		t.Skip(msg)
+	}
+	return path
 }
