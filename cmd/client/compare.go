@@ -122,6 +122,17 @@ func (br *backendRuns) errors() [numErrClasses]uint64 {
 	return e
 }
 
+// status adds up the responses by status code of every round.
+func (br *backendRuns) status() map[int]uint64 {
+	s := map[int]uint64{}
+	for _, r := range br.runs {
+		for code, n := range r.status {
+			s[code] += n
+		}
+	}
+	return s
+}
+
 // latency merges the latencies of every round.
 func (br *backendRuns) latency() *Histogram {
 	var h Histogram
@@ -155,6 +166,9 @@ func reportCompare(cfg *config, meta runMeta, bs []*backendRuns, interrupted boo
 				cfg.diag(stderr, "%s", w)
 			}
 		}
+		if l := cfg.expect.outsideLine(br.status()); l != "" {
+			cfg.diag(stderr, "client: %s, all rounds: %s", br.backend, l)
+		}
 	}
 	if err != nil {
 		cfg.diag(stderr, "client: %v", err)
@@ -165,7 +179,7 @@ func reportCompare(cfg *config, meta runMeta, bs []*backendRuns, interrupted boo
 	}
 	for _, br := range bs {
 		for _, r := range br.runs {
-			if !r.ok() {
+			if !r.ok(cfg.expect) {
 				return exitFailed
 			}
 		}
@@ -192,22 +206,22 @@ func compareTable(cfg *config, meta runMeta, bs []*backendRuns, interrupted bool
 	if interrupted {
 		b.WriteString("  INTERRUPTED: the rounds that ran, the last of them cut short\n")
 	}
-	b.WriteString("\n| backend | req/s | p50 | p99 | p99.9 | max | errors | req/s vs std | p99 vs std |\n")
-	b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("\n| backend | req/s | p50 | p99 | p99.9 | max | errors | status | req/s vs std | p99 vs std |\n")
+	b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	std := stdRuns(bs)
 	for _, br := range bs {
-		b.WriteString(compareRow(br, std))
+		b.WriteString(compareRow(cfg, br, std))
 	}
 	return b.String()
 }
 
 // compareRow is one backend's row of compareTable.
-func compareRow(br, std *backendRuns) string {
+func compareRow(cfg *config, br, std *backendRuns) string {
 	switch {
 	case br.err != nil:
-		return fmt.Sprintf("| %s | unavailable: %s | | | | | | | |\n", br.backend, strings.ReplaceAll(br.err.Error(), "|", "/"))
+		return fmt.Sprintf("| %s | unavailable: %s | | | | | | | | |\n", br.backend, strings.ReplaceAll(br.err.Error(), "|", "/"))
 	case len(br.runs) == 0:
-		return fmt.Sprintf("| %s | not run: interrupted | | | | | | | |\n", br.backend)
+		return fmt.Sprintf("| %s | not run: interrupted | | | | | | | | |\n", br.backend)
 	}
 	rpsRatio, p99Ratio := ratios(br, std)
 	rps := br.spreadOf(rpsOf)
@@ -219,7 +233,7 @@ func compareRow(br, std *backendRuns) string {
 	} else {
 		cells = append(cells, "n/a", "n/a", "n/a", "n/a")
 	}
-	cells = append(cells, fmtErrors(br.errors()), fmtRatio(rpsRatio), fmtRatio(p99Ratio))
+	cells = append(cells, fmtErrors(br.errors()), statusLine(cfg.expect, br.status()), fmtRatio(rpsRatio), fmtRatio(p99Ratio))
 	return "| " + strings.Join(cells, " | ") + " |\n"
 }
 

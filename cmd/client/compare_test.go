@@ -32,10 +32,10 @@ func TestCompare(t *testing.T) {
 	if !strings.HasPrefix(lines[1], "  run 20") {
 		t.Errorf("no run metadata: %q", lines[1])
 	}
-	if want := "| backend | req/s | p50 | p99 | p99.9 | max | errors | req/s vs std | p99 vs std |"; lines[3] != want {
+	if want := "| backend | req/s | p50 | p99 | p99.9 | max | errors | status | req/s vs std | p99 vs std |"; lines[3] != want {
 		t.Errorf("table head %q, want %q", lines[3], want)
 	}
-	row := regexp.MustCompile(`^\| (\w+) \| [1-9]\d*( \(\d+–\d+\))? \| \S+ \| \S+( \(\S+–\S+\))? \| \S+ \| \S+ \| 0 \| (\d+\.\d\d)× \| (\d+\.\d\d)× \|$`)
+	row := regexp.MustCompile(`^\| (\w+) \| [1-9]\d*( \(\d+–\d+\))? \| \S+ \| \S+( \(\S+–\S+\))? \| \S+ \| \S+ \| 0 \| 200: [1-9]\d* \| (\d+\.\d\d)× \| (\d+\.\d\d)× \|$`)
 	var names []string
 	for _, l := range lines[5:] {
 		m := row.FindStringSubmatch(l)
@@ -84,7 +84,10 @@ func TestRunRounds(t *testing.T) {
 
 // fakeRun is a round with n responses of latency d in a second.
 func fakeRun(name string, n int, d time.Duration) *result {
-	r := &result{backend: backend{name: name, nb: "x"}, elapsed: time.Second, status: map[int]uint64{200: uint64(n)}}
+	r := &result{backend: backend{name: name, nb: "x"}, elapsed: time.Second, status: map[int]uint64{}}
+	if n > 0 {
+		r.status[200] = uint64(n)
+	}
 	for range n {
 		r.latency.Record(d)
 	}
@@ -111,9 +114,9 @@ func TestCompareMedian(t *testing.T) {
 	}
 	var out bytes.Buffer
 	code := reportCompare(cfg, currentMeta(), []*backendRuns{epoll, dead, std}, false, &out, io.Discard)
-	want := "| epoll | 200 (100–300) | 2.00ms | 2.00ms (1.00ms–3.00ms) | 2.00ms | 3.00ms | 0 | 2.00× | 0.50× |\n" +
-		"| uring | 0 | n/a | n/a | n/a | n/a | 0 | 0.00× | - |\n" +
-		"| std | 100 | 4.00ms | 4.00ms | 4.00ms | 4.00ms | 0 | 1.00× | 1.00× |\n"
+	want := "| epoll | 200 (100–300) | 2.00ms | 2.00ms (1.00ms–3.00ms) | 2.00ms | 3.00ms | 0 | 200: 600 | 2.00× | 0.50× |\n" +
+		"| uring | 0 | n/a | n/a | n/a | n/a | 0 | none | 0.00× | - |\n" +
+		"| std | 100 | 4.00ms | 4.00ms | 4.00ms | 4.00ms | 0 | 200: 300 | 1.00× | 1.00× |\n"
 	if code != exitFailed || !strings.HasSuffix(out.String(), want) {
 		t.Errorf("exit %d (want 1: uring completed nothing), table:\n%s\nwant it to end with:\n%s", code, out.String(), want)
 	}
@@ -136,8 +139,8 @@ func TestCompareTableUnavailable(t *testing.T) {
 	if code := reportCompare(cfg, currentMeta(), bs, false, &out, io.Discard); code != exitOK {
 		t.Errorf("exit %d with a backend unavailable, want %d", code, exitOK)
 	}
-	want := "| epoll | 3 | 2.00ms | 3.00ms | 3.00ms | 3.00ms | 0 | - | - |\n" +
-		"| uring | unavailable: io_uring: operation not permitted / EPERM | | | | | | | |\n"
+	want := "| epoll | 3 | 2.00ms | 3.00ms | 3.00ms | 3.00ms | 0 | 200: 3 | - | - |\n" +
+		"| uring | unavailable: io_uring: operation not permitted / EPERM | | | | | | | | |\n"
 	if !strings.HasSuffix(out.String(), want) {
 		t.Errorf("table:\n%s\nwant it to end with:\n%s", out.String(), want)
 	}

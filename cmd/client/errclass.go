@@ -23,18 +23,18 @@ const (
 	errTLS                         // the TLS handshake failed: certificate, alert, not TLS
 	errReset                       // reset, or closed by the server before the response was complete
 	errTimeout                     // -timeout expired (dial, write or read)
-	errBadStatus                   // a response arrived, but its status was not 2xx
 	errOther                       // anything else: malformed response, ...
 	numErrClasses
 )
 
 // errClassNames are the names of the classes in the text and JSON reports.
 var errClassNames = [numErrClasses]string{
-	"connect_refused", "unreachable", "local_address", "dns", "tls", "reset", "timeout", "bad_status", "other",
+	"connect_refused", "unreachable", "local_address", "dns", "tls", "reset", "timeout", "other",
 }
 
-// classify returns the class of a failed exchange. It never returns
-// errBadStatus: that is a response, not an error.
+// classify returns the class of a failed exchange. A response is never
+// an error, whatever its status: the statuses are counted by code, and
+// -expect-status judges them.
 func classify(err error) errClass {
 	var (
 		dnsErr *net.DNSError

@@ -8,8 +8,8 @@ import (
 )
 
 // secondCharts draws the runs second by second, each second a step:
-// responses/s (solid) and errors/s (dashed), then p50 (solid) and p99
-// (dashed) latency.
+// responses/s (solid) and failures/s (dashed: errors and statuses
+// outside -expect-status), then p50 (solid) and p99 (dashed) latency.
 func secondCharts(b *strings.Builder, shown []*result) {
 	var rps, lat []chartLine
 	for i, r := range shown {
@@ -19,7 +19,7 @@ func secondCharts(b *strings.Builder, shown []*result) {
 			s := &r.series[k]
 			x0, span := float64(k), secondLength(r, k).Seconds()
 			req.step(x0, x0+span, float64(s.responses)/span)
-			errs.step(x0, x0+span, float64(s.failures)/span)
+			errs.step(x0, x0+span, float64(s.failures+s.unexpected)/span)
 			if s.latency.count > 0 {
 				p50.step(x0, x0+span, float64(s.latency.Percentile(0.5)))
 				p99.step(x0, x0+span, float64(s.latency.Percentile(0.99)))
@@ -28,7 +28,7 @@ func secondCharts(b *strings.Builder, shown []*result) {
 		rps = append(rps, req, errs)
 		lat = append(lat, p50, p99)
 	}
-	b.WriteString("<h2>Requests per second</h2>\n<p>Solid: responses/s; dashed: errors/s.</p>\n")
+	b.WriteString("<h2>Requests per second</h2>\n<p>Solid: responses/s; dashed: failures/s, errors and statuses outside -expect-status.</p>\n")
 	timeChart(b, "requests per second", "per second", rps, fmtCount, shown)
 	b.WriteString("<h2>Latency per second</h2>\n<p>Solid: p50; dashed: p99.</p>\n")
 	timeChart(b, "latency per second", "latency", lat, func(y float64) string { return axisDur(time.Duration(y)) }, shown)

@@ -36,7 +36,7 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 	s := newSchedule(cfg, start)
 	s.onMeasure = func() { base, measured = conns.totals(), true }
 	ser := &series{start: s.measure}
-	workers := newWorkers(cfg.conns, ser)
+	workers := newWorkers(cfg.conns, ser, cfg.expect)
 	stopProgress := startProgress(cfg.progress, b, start, workers)
 	runWorkers(ctx, cfg, b, s, &conns, workers)
 	stopped := time.Now()
@@ -102,7 +102,7 @@ func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byt
 			}
 		default:
 			bo.reset()
-			w.response(sl, resp.StatusCode, resp.Status)
+			w.response(sl, resp.StatusCode)
 		}
 	}
 }

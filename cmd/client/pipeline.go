@@ -136,7 +136,7 @@ func (p *pipeliner) exchange(conn net.Conn, br *bufio.Reader, w *worker, sl slot
 			continue // 1xx: the final response follows
 		}
 		got++
-		w.response(sl, resp.StatusCode, resp.Status)
+		w.response(sl, resp.StatusCode)
 		if resp.Close {
 			return got, errUnanswered
 		}

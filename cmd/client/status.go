@@ -115,3 +115,14 @@ func sum(status map[int]uint64) uint64 {
 	}
 	return n
 }
+
+// outsideLine says which responses of status s does not have, by code:
+// "12 responses outside -expect-status 2xx: 301: 3, 404: 9"; "" if
+// there are none.
+func (s statusSet) outsideLine(status map[int]uint64) string {
+	out := s.outside(status)
+	if out == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d responses outside -expect-status %s: %s", sum(out), s, fmtStatus(out))
+}

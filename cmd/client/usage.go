@@ -40,7 +40,7 @@ byte), %{content_type}, %{url_effective} (after redirects),
 Load mode runs -c connections for -d (or for -n requests; with both,
 whichever ends first), after an uncounted -warmup, and reports
 requests/s, bytes/s, connects, errors by class with a sample message
-each, and latency percentiles (from a log-linear histogram, within 1% of
+each, responses by status code, and latency percentiles (from a log-linear histogram, within 1% of
 the true value). Closed model by default: each connection sends its next
 request when the previous response has arrived, and latency runs from
 the send to the last byte of the body. -rate R switches to an open
@@ -71,8 +71,10 @@ In -load and -compare mode -d is the duration; the request body is --data.
 Error classes: connect_refused; unreachable (no route); local_address (no
 local port left); dns; tls (handshake or certificate); reset (reset, or
 closed by the server before answering); timeout (-timeout expired);
-bad_status (a response that is not 2xx; these count as requests too);
-other.
+other. A response is no error, whatever its status: the statuses are
+counted by code, and -expect-status (default 2xx; 200, 200-299, or a
+list: 200,204,3xx) says which ones a run expects. Any other fails the
+run: the report marks them and stderr names them with their counts.
 
 Exit status, fetch mode: 0 on success; curl's numbers on failure: 6 the
 host did not resolve, 7 no connection, 18 the body ended early, 22 -f
@@ -81,7 +83,8 @@ timeout, 35 the TLS handshake failed, 47 over 50 redirects, 52 the
 server closed without answering, 56 the connection failed mid-response,
 60 the server's certificate was not trusted, 61 --compressed and a body
 that does not decode, 1 anything else. Load and compare mode: 0 on
-success; 1 when any request failed or none completed. Both: 2 for bad
+success; 1 when any request failed (an error), a status was outside
+-expect-status, or none completed. Both: 2 for bad
 flags or a bad URL, 130 when interrupted (Ctrl-C), after the report of
 what ran.
 
