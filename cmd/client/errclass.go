@@ -134,10 +134,3 @@ func errorSample(err error) string {
 // errUnanswered stands for a pipelined request that the server closed the
 // connection without answering.
 var errUnanswered = errors.New("connection closed with the request unanswered")
-
-// isDialError reports whether err is a failure to connect, after which a
-// load worker backs off.
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}

@@ -78,7 +78,7 @@ func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns 
 }
 
 // runHTTP sends requests one after another through the client's Transport
-// until s says the run is over. After a failed dial it backs off.
+// until s says the run is over. After a failure to connect it backs off.
 func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byte, w *worker, s *schedule) {
 	var (
 		wait timer
@@ -97,7 +97,7 @@ func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byt
 			return // interrupted: neither a response nor a failure
 		case err != nil:
 			w.fail(sl, err, 1)
-			if isDialError(err) {
+			if connectFailed(err) {
 				s.pause(ctx, &wait, bo.failed())
 			}
 		default:

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -296,6 +298,33 @@ func TestLoadStatuses(t *testing.T) {
 		if err != nil || !strings.Contains(string(page), `<td>200: 2, <span class="warn">301: 2</span>, <span class="warn">404: 2</span>, <span class="warn">500: 2</span></td>`) ||
 			!strings.Contains(string(page), `<p class="warn">`+b.Name+`: 6 responses outside -expect-status 2xx: 301: 2, 404: 2, 500: 2.</p>`) {
 			t.Errorf("-html: %v; no status cell or note in\n%s", err, page)
+		}
+	})
+}
+
+// A connection whose TLS handshakes fail backs off as one whose dials
+// fail does: 4 connections for 500 ms against a server whose certificate
+// the client does not trust make about 6 handshakes each (10, 20, 40, ...
+// ms apart), not hundreds.
+func TestLoadTLSBackoff(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		for _, pipeline := range []string{"0", "2"} {
+			var handshakes atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					handshakes.Add(1)
+				}
+			}
+			srv.StartTLS()
+			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "4", "-d", "500ms", srv.URL)
+			srv.Close()
+			n := handshakes.Load()
+			if code != exitFailed || r.Requests != 0 || r.Errors["tls"] == 0 || r.Errors["tls"] != r.Errors["total"] || n < 4 || n > 40 {
+				t.Errorf("pipeline %s: exit %d, %d handshakes (want 4 to 40), errors %v", pipeline, code, n, r.Errors)
+			}
+			t.Logf("pipeline %s: %d handshakes, %d tls errors", pipeline, n, r.Errors["tls"])
 		}
 	})
 }

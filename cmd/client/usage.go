@@ -53,12 +53,13 @@ sent late and those due but never sent (dropped), and warns when fewer
 than 95% of the requests due were sent. -pipeline N writes N requests
 back to back on each connection and then reads the N responses; it runs
 on raw connections of the backend, not through the Transport. A
-connection whose dial fails waits before the next (10 ms, doubling to
-1 s), so a refused port is not hammered. A progress line ticks on stderr
-each second when stderr is a terminal. -json adds a per-second series;
--html FILE writes a page with charts; -hgrm FILE writes the latency
-distribution in HdrHistogram's percentile format (milliseconds). Every
-report records the date, ringnet and Go versions, kernel and CPU.
+connection whose dial or TLS handshake fails waits before the next (10
+ms, doubling to 1 s), so a refused port or a failing handshake is not
+hammered. A progress line ticks on stderr each second when stderr is a
+terminal. -json adds a per-second series; -html FILE writes a page with
+charts; -hgrm FILE writes the latency distribution in HdrHistogram's
+percentile format (milliseconds). Every report records the date,
+ringnet and Go versions, kernel and CPU.
 
 Compare mode runs the same load on epoll, uring and std, -rounds times
 interleaved (epoll, uring, std, epoll, ...), and prints a markdown table
