@@ -20,7 +20,7 @@ func htmlPage(cfg *config, meta runMeta, bs []*backendRuns) string {
 	title := html.EscapeString(cfg.method + " " + cfg.url.String())
 	fmt.Fprintf(&b, htmlHead, title, title, html.EscapeString(runLine(cfg)))
 	if cfg.mode == modeCompare {
-		fmt.Fprintf(&b, "<p>Per backend: %s; the charts show each backend's median round.</p>\n", roundsLine(cfg))
+		fmt.Fprintf(&b, "<p>Per backend: %s. The charts show the same median rounds.</p>\n", roundsLine(cfg))
 	}
 	metaTable(&b, meta, bs)
 	htmlNotes(&b, cfg, bs)
@@ -100,8 +100,9 @@ func htmlNotes(b *strings.Builder, cfg *config, bs []*backendRuns) {
 	}
 }
 
-// summaryTable writes a row per backend and returns the median runs of
-// those that got responses, in the order of their colours.
+// summaryTable writes a row per backend, its median round's numbers but
+// for the errors and statuses of every round, and returns the median
+// rounds of those that got responses, in the order of their colours.
 func summaryTable(b *strings.Builder, cfg *config, bs []*backendRuns) []*result {
 	b.WriteString("<table>\n<tr><th>backend</th><th>requests</th><th>req/s</th><th>errors</th><th>status</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n")
 	var shown []*result
@@ -115,15 +116,11 @@ func summaryTable(b *strings.Builder, cfg *config, bs []*backendRuns) []*result 
 			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"9\">not run: interrupted</td></tr>\n", name)
 			continue
 		}
-		var requests uint64
-		for _, r := range br.runs {
-			requests += r.requests
-		}
 		if br.responded() {
 			name = legendEntry(br.backend.String(), len(shown))
 			shown = append(shown, br.median())
 		}
-		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td>%s%s</tr>\n", name, requests,
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td>%s%s</tr>\n", name, br.median().requests,
 			fmtSpread(br.spreadOf(rpsOf), func(x float64) string { return fmt.Sprintf("%.0f", x) }),
 			html.EscapeString(fmtErrors(br.errors())), statusCell(cfg.expect, br.status()), latencyCells(br))
 	}
@@ -148,8 +145,8 @@ func statusCell(expect statusSet, status map[int]uint64) string {
 	return "<td>" + strings.Join(parts, ", ") + "</td>"
 }
 
-// latencyCells are the percentile cells of a summary row: medians over
-// the rounds, the worst max; n/a without responses.
+// latencyCells are the percentile cells of a summary row: the median
+// round's; n/a without responses.
 func latencyCells(br *backendRuns) string {
 	if !br.responded() {
 		return strings.Repeat("<td>n/a</td>", 5)
@@ -159,7 +156,7 @@ func latencyCells(br *backendRuns) string {
 	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
 		fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(pOf(q)).median))
 	}
-	fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(maxOf).max))
+	fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(maxOf).median))
 	return b.String()
 }
 

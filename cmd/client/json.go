@@ -145,8 +145,8 @@ func secondLength(r *result, i int) time.Duration {
 }
 
 // A jsonBackend is a backend's entry in -compare -json: its median round
-// in full, with the ratios of the medians to std's, and every round in
-// brief.
+// (by requests/s) in full, with the ratios of the median rounds to std's,
+// and every round in brief.
 type jsonBackend struct {
 	jsonResult
 	Rounds    []jsonRound `json:"rounds"`
@@ -162,6 +162,8 @@ type jsonRound struct {
 	Interrupted       bool     `json:"interrupted"`
 }
 
+// A jsonSpread is a number over the rounds: Median is its value in the
+// median round (by requests/s), the one the rest of the entry describes.
 type jsonSpread struct {
 	Median float64 `json:"median"`
 	Min    float64 `json:"min"`
