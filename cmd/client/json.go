@@ -59,13 +59,15 @@ type jsonLatency struct {
 }
 
 // A jsonSecond is one second of the run: T is its start in seconds from
-// the end of the warm-up, and the rates are over its length (the last
-// one may be shorter). P50 and P99 are null without responses.
+// the end of the warm-up, and the rates are over its length. The last one
+// may be shorter, Partial, and hold mostly the requests in flight at the
+// end. P50 and P99 are null without responses.
 type jsonSecond struct {
 	T          int      `json:"t_s"`
 	Responses  uint64   `json:"responses"`
 	Errors     uint64   `json:"errors"`
 	Unexpected uint64   `json:"unexpected"` // responses with a status outside -expect-status
+	Partial    bool     `json:"partial,omitempty"`
 	RPS        float64  `json:"requests_per_s"`
 	P50        *float64 `json:"p50_us"`
 	P99        *float64 `json:"p99_us"`
@@ -128,8 +130,9 @@ func seriesJSON(r *result) []jsonSecond {
 	out := make([]jsonSecond, len(r.series))
 	for i := range r.series {
 		s := &r.series[i]
+		span := secondLength(r, i)
 		out[i] = jsonSecond{T: i, Responses: s.responses, Errors: s.failures, Unexpected: s.unexpected,
-			RPS: float64(s.responses) / secondLength(r, i).Seconds()}
+			RPS: float64(s.responses) / span.Seconds(), Partial: span < time.Second}
 		if s.latency.count > 0 {
 			p50, p99 := us(s.latency.Percentile(0.5)), us(s.latency.Percentile(0.99))
 			out[i].P50, out[i].P99 = &p50, &p99
