@@ -23,9 +23,9 @@ import (
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
-// cannedServer answers every request, on every connection, with the bytes
-// of response, and returns its base URL.
-func cannedServer(t *testing.T, response string) string {
+// rawServer serves each connection with serve, on a goroutine, and
+// closes it when serve returns; it returns the base URL.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,19 +44,39 @@ func cannedServer(t *testing.T, response string) string {
 			}
 			wg.Go(func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					io.WriteString(c, response)
-				}
+				serve(c)
 			})
 		}
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// requestServer reads the requests of each connection and has answer
+// write the response to each, with its body read, until answer returns
+// false; it returns the base URL.
+func requestServer(t *testing.T, answer func(c net.Conn, req *http.Request, body []byte) bool) string {
+	return rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			body, _ := io.ReadAll(req.Body)
+			if !answer(c, req, body) {
+				return
+			}
+		}
+	})
+}
+
+// cannedServer answers every request, on every connection, with the bytes
+// of response, and returns its base URL.
+func cannedServer(t *testing.T, response string) string {
+	return requestServer(t, func(c net.Conn, _ *http.Request, _ []byte) bool {
+		_, err := io.WriteString(c, response)
+		return err == nil
+	})
 }
 
 // unsorted is a response whose fields are out of alphabetical order, after

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
@@ -15,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
@@ -37,41 +35,7 @@ import (
 //	/stall     never answers
 //
 // A HEAD request gets the head alone. It returns the base URL.
-func fixedServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					body, _ := io.ReadAll(req.Body)
-					if !answer(c, req, body) {
-						return
-					}
-				}
-			})
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
+func fixedServer(t *testing.T) string { return requestServer(t, answer) }
 
 // answer writes fixedServer's response to req and reports whether the
 // connection stays open.

@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -154,39 +153,20 @@ func TestLoadPipelineServerCloses(t *testing.T) {
 // closing with requests unread would reset the connection, and the reset
 // could destroy the response before the client reads it.
 func oneShotServer(t *testing.T, announce bool) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
 	header := ""
 	if announce {
 		header = "Connection: close\r\n"
 	}
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
-				c.(*net.TCPConn).CloseWrite()
-				io.Copy(io.Discard, c)
-			})
+	return rawServer(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	})
-	return "http://" + ln.Addr().String() + "/"
+		io.Copy(io.Discard, req.Body)
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
+		c.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, c)
+	}) + "/"
 }
 
 // -rate sends at a fixed total rate: 200/s for 500 ms is 100 requests,
