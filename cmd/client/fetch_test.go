@@ -321,10 +321,12 @@ func TestFetchSeveral(t *testing.T) {
 // An unknown -w variable prints nothing, with a warning even with -s, as
 // curl's does.
 func TestFetchWriteOutUnknown(t *testing.T) {
-	code, out, errOut := runClient(t, "-s", "-o", os.DevNull, "-w", "[%{nope}]", fixedServer(t)+"/text")
-	if code != exitOK || out != "[]" || errOut != "client: unknown -w variable: 'nope'\n" {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
-	}
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		code, out, errOut := runClient(t, "-backend", b.Name, "-s", "-o", os.DevNull, "-w", "[%{nope}]", fixedServer(t)+"/text")
+		if code != exitOK || out != "[]" || errOut != "client: unknown -w variable: 'nope'\n" {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
 }
 
 // -version and -V print the module path, version and Go version.
