@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/buildinfo"
 	"github.com/ringnet/ringnet/internal/envhelp"
 )
 
@@ -218,22 +218,9 @@ Flags:
 	fs.PrintDefaults()
 }
 
-// printVersion is -version: the module version the binary was built
-// from (with its VCS revision, when go build recorded one) and Go's.
+// printVersion is -version: the line of buildinfo.Line, which names the
+// module version the binary was built from (with its VCS revision, when
+// go build recorded one) and Go's.
 func printVersion(w io.Writer) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		fmt.Fprintln(w, "server: no build information")
-		return
-	}
-	line := fmt.Sprintf("%s %s %s", bi.Path, bi.Main.Version, bi.GoVersion)
-	for _, s := range bi.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			line += " " + s.Key + "=" + s.Value
-		case s.Key == "vcs.modified" && s.Value == "true":
-			line += " (modified)"
-		}
-	}
-	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, buildinfo.Line())
 }
