@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run.sh: the HTTP server benchmark of ringnet against its peers, by the
-# method of ../../shared/BASELINE.md (see README.md).
+# run.sh: the HTTP server benchmark of ringnet against its peers; README.md
+# describes the method.
 #
 #   bench/run.sh [-r ROUNDS] [-d SECONDS] [-n IDLE_CONNS] [-s server,server,...]
 #

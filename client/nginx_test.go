@@ -23,27 +23,8 @@ import (
 
 	"github.com/ringnet/ringnet/client"
 	"github.com/ringnet/ringnet/internal/backendtest"
+	"github.com/ringnet/ringnet/internal/testtool"
 )
-
-// nginxBinary finds nginx: on PATH, or where distributions put it
-// (/usr/sbin is not on every PATH). It skips t if there is none, or fails
-// it when RINGNET_REQUIRE_TOOLS is set, as CI sets it.
-func nginxBinary(t *testing.T) string {
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"} {
-		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	msg := "nginx is not installed: apt-get install -y nginx"
-	if os.Getenv("RINGNET_REQUIRE_TOOLS") != "" {
-		t.Fatal(msg + " (RINGNET_REQUIRE_TOOLS is set)")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // An nginx is a running nginx serving the files of the test.
 type nginx struct {
@@ -89,7 +70,7 @@ http {
 // startNginx writes a configuration and files under a temporary
 // directory and runs nginx on free loopback ports until t ends.
 func startNginx(t *testing.T) *nginx {
-	bin := nginxBinary(t)
+	bin := testtool.Path(t, "nginx", "nginx", "/usr/local/nginx/sbin")
 	dir := t.TempDir()
 	n := &nginx{big: make([]byte, 32<<20), text: strings.Repeat("a banana and an apple; ", 5000)}
 	rand.Read(n.big)

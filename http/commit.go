@@ -20,25 +20,8 @@ func (w *response) commit(p []byte) {
 	keepAlives := c.srv.keepAlives()
 	isHEAD := w.req.Method == "HEAD"
 
-	header := w.header
-	owned := header != nil
-	if !owned {
-		header = w.handlerHeader
-	}
-	var exclude map[string]bool
-	del := func(key string) {
-		if owned {
-			header.Del(key)
-			return
-		}
-		if _, ok := header[key]; !ok {
-			return
-		}
-		if exclude == nil {
-			exclude = make(map[string]bool)
-		}
-		exclude[key] = true
-	}
+	header := w.hdr
+	del := header.del
 	var extra struct {
 		contentLength                             int64 // -1: none
 		contentType, connection, transferEncoding string
@@ -46,16 +29,17 @@ func (w *response) commit(p []byte) {
 	extra.contentLength = -1
 
 	trailers := false
-	for k := range w.header {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			if exclude == nil {
-				exclude = make(map[string]bool)
-			}
-			exclude[k] = true
+	for i := range header.fields {
+		if f := &header.fields[i]; strings.HasPrefix(f.key, http.TrailerPrefix) {
+			f.dropped = true
 			trailers = true
 		}
 	}
-	for _, v := range w.header["Trailer"] {
+	var declared []string
+	if f := header.field("Trailer"); f != nil {
+		declared = f.vals
+	}
+	for _, v := range declared {
 		trailers = true
 		for _, k := range strings.Split(v, ",") {
 			if k = wire.TrimOWS(k); k != "" {
@@ -64,28 +48,28 @@ func (w *response) commit(p []byte) {
 		}
 	}
 
-	te := header.Get("Transfer-Encoding")
+	te := header.get("Transfer-Encoding")
 	hasTE := te != ""
 
-	if w.handlerDone && !trailers && !hasTE && bodyAllowedForStatus(w.status) && !hasHeader(header, "Content-Length") && (!isHEAD || len(p) > 0) {
+	if w.handlerDone && !trailers && !hasTE && bodyAllowedForStatus(w.status) && !header.has("Content-Length") && (!isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
 		extra.contentLength = int64(len(p))
 	}
 
 	if w.wants10KeepAlive && keepAlives {
-		if header.Get("Content-Length") != "" && header.Get("Connection") == "keep-alive" {
+		if header.get("Content-Length") != "" && header.get("Connection") == "keep-alive" {
 			w.closeAfter = false
 		}
 	}
 	hasCL := w.contentLength != -1
 	if w.wants10KeepAlive && (isHEAD || hasCL || !bodyAllowedForStatus(w.status)) {
-		if _, set := header["Connection"]; !set {
+		if !header.has("Connection") {
 			extra.connection = "keep-alive"
 		}
 	} else if !w.req.ProtoAtLeast(1, 1) || w.wantsClose {
 		w.closeAfter = true
 	}
-	if header.Get("Connection") == "close" || !keepAlives {
+	if header.get("Connection") == "close" || !keepAlives {
 		w.closeAfter = true
 	}
 
@@ -96,8 +80,7 @@ func (w *response) commit(p []byte) {
 
 	code := w.status
 	if bodyAllowedForStatus(code) {
-		_, haveType := header["Content-Type"]
-		if header.Get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
+		if header.get("Content-Encoding") == "" && !header.has("Content-Type") && !hasTE && len(p) > 0 {
 			extra.contentType = http.DetectContentType(p)
 		}
 	} else {
@@ -105,7 +88,7 @@ func (w *response) commit(p []byte) {
 			del(k)
 		}
 	}
-	_, hasDate := header["Date"]
+	hasDate := header.has("Date")
 
 	if hasCL && hasTE && te != "identity" {
 		c.srv.logf("http: WriteHeader called with both Transfer-Encoding and a Content-Length", "te", te, "length", w.contentLength)
@@ -150,7 +133,7 @@ func (w *response) commit(p []byte) {
 		del("Content-Length")
 	}
 
-	if w.closeAfter && (!keepAlives || !wire.ContainsToken(w.header.Get("Connection"), "close")) && !isProtocolSwitch(code, header) {
+	if w.closeAfter && (!keepAlives || !wire.ContainsToken(header.get("Connection"), "close")) && !isProtocolSwitch(code, header) {
 		del("Connection")
 		if w.req.ProtoAtLeast(1, 1) {
 			extra.connection = "close"
@@ -159,10 +142,10 @@ func (w *response) commit(p []byte) {
 
 	out := &c.out
 	appendStatusLine(out, w.req.ProtoAtLeast(1, 1), code)
-	header.WriteSubset(out, exclude)
+	header.write(out)
 	if !hasDate {
 		out.WriteString("Date: ")
-		out.Write(c.srv.date.get())
+		out.Write(c.srv.date.get(c.now()))
 		out.WriteString("\r\n")
 	}
 	if extra.contentLength >= 0 {
@@ -208,11 +191,6 @@ func (w *response) settleBody() (tooBig bool) {
 	return b.err == nil
 }
 
-func hasHeader(h http.Header, key string) bool {
-	_, ok := h[key]
-	return ok
-}
-
 func suppressedHeaders(status int) []string {
 	switch {
 	case status == 304:
@@ -223,6 +201,10 @@ func suppressedHeaders(status int) []string {
 	return nil
 }
 
-func isProtocolSwitch(code int, h http.Header) bool {
-	return code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "" && wire.HasListToken(h["Connection"], "Upgrade")
+func isProtocolSwitch(code int, h *headerList) bool {
+	if code != http.StatusSwitchingProtocols || h.get("Upgrade") == "" {
+		return false
+	}
+	f := h.field("Connection")
+	return f != nil && wire.HasListToken(f.vals, "Upgrade")
 }

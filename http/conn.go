@@ -307,10 +307,12 @@ func (c *conn) waitForRequest() bool {
 // close silently, a *requestError is answered first.
 func (c *conn) readRequest() (*response, error) {
 	s := c.srv
-	if d := s.readHeaderTimeout(); d > 0 {
-		c.rwc.SetReadDeadline(time.Now().Add(d))
-	} else {
-		c.rwc.SetReadDeadline(time.Time{}) // not the idle deadline
+	if !c.onLoop() { // a loop reads the head for us, under its own deadline
+		if d := s.readHeaderTimeout(); d > 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(d))
+		} else {
+			c.rwc.SetReadDeadline(time.Time{}) // not the idle deadline
+		}
 	}
 	block, err := c.readHead()
 	if err != nil {
@@ -327,7 +329,7 @@ func (c *conn) readRequest() (*response, error) {
 	if !c.setActive() {
 		return nil, net.ErrClosed // Shutdown closed it: the request is not served
 	}
-	now := time.Now()
+	now := c.now()
 	if s.ReadTimeout > 0 {
 		c.rwc.SetReadDeadline(now.Add(s.ReadTimeout))
 	} else {
@@ -338,14 +340,17 @@ func (c *conn) readRequest() (*response, error) {
 	}
 	w := c.newResponse()
 	req := w.req
-	length, err := parseRequest(block, &w.mem)
+	length, err := parseRequest(block, w.mem)
 	if err != nil {
 		return nil, err
 	}
 	c.lastMethod = req.Method
 	req.RemoteAddr = c.remoteAddr
 	req.TLS = c.tlsState
-	connField := req.Header.Get("Connection")
+	var connField string
+	if w.mem.seen&wire.KnownConnection != 0 {
+		connField = req.Header.Get("Connection")
+	}
 	w.wantsClose = req.Close || wire.ContainsToken(connField, "close")
 	// "close" wins over "keep-alive" (RFC 9112 §9.3), unlike in net/http.
 	w.wants10KeepAlive = !w.wantsClose && req.ProtoMajor == 1 && req.ProtoMinor == 0 && wire.ContainsToken(connField, "keep-alive")
@@ -359,6 +364,9 @@ func (c *conn) readRequest() (*response, error) {
 	}
 	if w.body != nil {
 		req.Body = w.body
+	}
+	if w.mem.seen&wire.KnownExpect == 0 {
+		return w, nil
 	}
 	if expect := req.Header.Get("Expect"); expect != "" {
 		if !wire.ContainsToken(expect, "100-continue") {
@@ -432,13 +440,13 @@ func (c *conn) headBegun(n int) bool { return n > 0 && c.lastMethod != "POST" }
 // serveRequest runs the handler for w's request and completes the
 // response. It reports whether the connection can carry another request.
 func (c *conn) serveRequest(w *response) (reusable bool) {
-	wt := &w.watch
-	*wt = watch{c: c, ctx: &w.ctx, bodyDone: w.body == nil}
+	wt := &w.mem.watch
+	*wt = watch{c: c, ctx: &w.mem.ctx, bodyDone: w.body == nil}
 	if w.body == nil {
 		wt.ahead = len(c.r.buffered()) > 0 || c.r.err != nil
 	}
-	w.ctx.init(c.ctx, wt)
-	defer w.ctx.cancel(context.Canceled) // done when ServeHTTP returns
+	w.mem.ctx.init(c.ctx, wt)
+	defer w.mem.ctx.cancel(context.Canceled) // done when ServeHTTP returns
 	c.setWatch(wt)
 	defer c.setWatch(nil) // after stop: an idle conn must not keep the response alive
 	defer wt.stop()
@@ -449,7 +457,7 @@ func (c *conn) serveRequest(w *response) (reusable bool) {
 	}
 	// The Request stays where it is, in w: WithContext's copy is made on
 	// the stack and copied back, with the context set.
-	w.mem.req = *w.mem.req.WithContext(&w.ctx)
+	w.mem.req = *w.mem.req.WithContext(&w.mem.ctx)
 	req := w.req
 	if w.body != nil && w.body.chunked != nil {
 		w.body.chunked.Trailer = &req.Trailer // the handler's copy

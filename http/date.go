@@ -18,8 +18,7 @@ type dateValue struct {
 }
 
 // get returns the Date value for now; callers must not modify it.
-func (d *dateCache) get() []byte {
-	now := time.Now()
+func (d *dateCache) get(now time.Time) []byte {
 	if v := d.cur.Load(); v != nil && v.sec == now.Unix() {
 		return v.b
 	}

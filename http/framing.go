@@ -14,10 +14,19 @@ const chunkedLength = -1
 // and fills ContentLength, TransferEncoding and Trailer as net/http does.
 // Ambiguous framing is refused before any body byte is read, since
 // guessing is how requests get smuggled.
-func requestFraming(req *http.Request) (int64, error) {
+func requestFraming(req *http.Request, info wire.Fields) (int64, error) {
 	h := req.Header
-	if framingLookalike(h) {
+	if info.Lookalike {
+		// A field that reads as Content-Length or Transfer-Encoding once
+		// '_' is taken for '-' ("Content_Length"). RFC 9110 allows '_' in
+		// names, but CGI-style gateways and some proxies make that
+		// substitution and would frame the message differently from this
+		// server: a known desync vector (RFC 9112 §11.2), refused with
+		// 400 instead of being ignored.
 		return 0, errBadRequest
+	}
+	if info.Seen&(wire.KnownTransferEncoding|wire.KnownContentLength) == 0 {
+		return 0, nil
 	}
 	te, hasTE := h["Transfer-Encoding"]
 	cl := h["Content-Length"]
@@ -60,25 +69,6 @@ func requestFraming(req *http.Request) (int64, error) {
 	}
 	req.ContentLength = n
 	return n, nil
-}
-
-// framingLookalike reports whether h has a field that reads as
-// Content-Length or Transfer-Encoding once '_' is taken for '-'
-// ("Content_Length"). RFC 9110 allows '_' in names, but CGI-style
-// gateways and some proxies make that substitution and would frame the
-// message differently from this server: a known desync vector
-// (RFC 9112 §11.2), refused with 400 instead of being ignored.
-func framingLookalike(h http.Header) bool {
-	for k := range h {
-		if len(k) != len("Content-Length") && len(k) != len("Transfer-Encoding") || strings.IndexByte(k, '_') < 0 {
-			continue
-		}
-		k = strings.ReplaceAll(k, "_", "-")
-		if wire.EqualFoldASCII(k, "Content-Length") || wire.EqualFoldASCII(k, "Transfer-Encoding") {
-			return true
-		}
-	}
-	return false
 }
 
 // checkCodings accepts the Transfer-Encoding fields te, read as one list

@@ -24,6 +24,7 @@ import (
 
 	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/internal/backendtest"
+	"github.com/ringnet/ringnet/internal/testtool"
 )
 
 // tlsServer serves TLS with the certificate in the Server's TLSConfig.
@@ -685,7 +686,7 @@ func TestH2C(t *testing.T) {
 // TestHTTP2Curl: curl --http2 over TLS, and --http2-prior-knowledge for
 // h2c, on every backend and mode.
 func TestHTTP2Curl(t *testing.T) {
-	requireCurl(t)
+	curlPath := testtool.Path(t, "curl", "curl")
 	certFile, keyFile, _ := backendtest.CertFiles(t)
 	dir := t.TempDir()
 	large := randomBody(2<<20 + 5)
@@ -694,7 +695,7 @@ func TestHTTP2Curl(t *testing.T) {
 	}
 	curl := func(t *testing.T, args ...string) string {
 		t.Helper()
-		out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "10", "--cacert", certFile}, args...)...).CombinedOutput()
+		out, err := exec.Command(curlPath, append([]string{"-sS", "--max-time", "10", "--cacert", certFile}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -735,13 +736,4 @@ func newH2CServer() *ringhttp.Server {
 	s := newH2Server(1)
 	s.Protocols = h2cProtocols(true)
 	return s
-}
-
-// requireCurl fails t without curl (CI installs it; so does any machine
-// that runs these tests).
-func requireCurl(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatalf("curl is needed (apt-get install -y curl): %v", err)
-	}
 }

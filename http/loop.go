@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,20 @@ const (
 	ModeGoroutine
 )
 
+// String returns "auto", "inline" or "goroutine" (cmd/server's -mode),
+// or "Mode(N)" for a value that is none of them.
+func (m Mode) String() string {
+	switch m {
+	case ModeAuto:
+		return "auto"
+	case ModeInline:
+		return "inline"
+	case ModeGoroutine:
+		return "goroutine"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
 // handOffAfter is how long an inline handler may run before its loop is
 // handed to a new goroutine (ModeAuto).
 const handOffAfter = time.Millisecond
@@ -91,8 +106,16 @@ func (ls *loopServer) closeLoops() {
 
 // serveLoops serves nl on event loops until nl is closed.
 func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
+	return s.runLoops(ctx, nl.Backend(), func(loops *netfd.Loops) error {
+		return s.acceptLoop(func() error { return loops.Accept(nl) })
+	})
+}
+
+// runLoops starts event loops on backend b and has accept give them
+// connections until it returns.
+func (s *Server) runLoops(ctx context.Context, b netfd.Backend, accept func(*netfd.Loops) error) error {
 	ls := &loopServer{s: s, ctx: ctx}
-	cfg := netfd.LoopConfig{Backend: nl.Backend(), Loops: s.loopCount}
+	cfg := netfd.LoopConfig{Backend: b, Loops: s.loopCount}
 	if s.Mode == ModeAuto {
 		cfg.HandOffAfter = handOffAfter
 	}
@@ -106,7 +129,7 @@ func (s *Server) serveLoops(nl *netfd.Listener, ctx context.Context) error {
 		return ErrServerClosed
 	}
 	ls.accepting.Store(true)
-	err = s.acceptLoop(func() error { return loops.Accept(nl) })
+	err = accept(loops)
 	ls.accepting.Store(false)
 	if ls.conns.Load() == 0 {
 		ls.closeLoops()
@@ -234,7 +257,7 @@ func (c *conn) serveHandler(h http.Handler, w http.ResponseWriter, req *http.Req
 	rs := &c.srv.blockingRoutes
 	var r *routeStat
 	var early time.Time // when a run handed off from the start began
-	if rs.n.Load() > 0 {
+	if rs.watched.Load() > 0 {
 		if v, ok := rs.m.Load(routeKey(h, req)); ok {
 			r = v.(*routeStat)
 			if r.blocking.Load() {
@@ -270,17 +293,23 @@ const (
 	blockingRuns  = 3
 )
 
-// routeSet holds the routes seen running slow, bounded.
+// routeSet holds the routes seen running slow, bounded. A request looks
+// its route up only while some route is watched (blocking, or slow in its
+// latest runs): the route key costs an allocation for a handler that is
+// no router, and most servers never see a slow run.
 type routeSet struct {
 	m        sync.Map // route key → *routeStat
 	n        atomic.Int32
+	mu       sync.Mutex   // serializes observe
+	watched  atomic.Int32 // routes blocking or with slow runs in a row
 	blocking atomic.Int32 // how many count as blocking now (LoopStats)
 }
 
 // routeStat is one route's recent runs: a count of slow (positive) or
-// fast (negative) runs in a row, and whether it counts as blocking.
+// fast (negative) runs in a row (under routeSet.mu), and whether it
+// counts as blocking.
 type routeStat struct {
-	streak   atomic.Int32
+	streak   int32
 	blocking atomic.Bool
 }
 
@@ -304,7 +333,10 @@ func (r *routeStat) observe(rs *routeSet, slow bool) {
 	if r == nil {
 		return
 	}
-	s := r.streak.Load()
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	wasWatched := r.watched()
+	s := r.streak
 	switch {
 	case slow && s < 0, !slow && s > 0:
 		s = 0
@@ -314,19 +346,34 @@ func (r *routeStat) observe(rs *routeSet, slow bool) {
 	} else {
 		s--
 	}
-	r.streak.Store(s)
+	r.streak = s
 	if s >= blockingRuns && !r.blocking.Swap(true) {
 		rs.blocking.Add(1)
 	} else if s <= -blockingRuns && r.blocking.Swap(false) {
 		rs.blocking.Add(-1)
 	}
+	if w := r.watched(); w != wasWatched {
+		if w {
+			rs.watched.Add(1)
+		} else {
+			rs.watched.Add(-1)
+		}
+	}
 }
+
+// watched reports whether the route's runs are to be observed: it is
+// blocking, or its latest runs were slow.
+func (r *routeStat) watched() bool { return r.blocking.Load() || r.streak > 0 }
 
 // LoopStats is what Server.LoopStats reports about the event loops.
 type LoopStats struct {
 	// Conns is the number of connections each loop serves now, the loops
 	// of every Serve in turn.
 	Conns []int
+	// Queued is, for each loop in the same order, the bytes of responses
+	// written on it that the kernel has not taken yet
+	// (netfd.LoopStats.Queued): what clients that read slowly hold.
+	Queued []int
 	// HandOffs counts the times a loop was given to a new goroutine
 	// because a handler blocked on it (netfd.LoopStats.HandOffs), since
 	// the Server started.
@@ -334,6 +381,11 @@ type LoopStats struct {
 	// BlockingRoutes is how many routes the server has learned to run off
 	// the loops, their handlers having blocked several times in a row.
 	BlockingRoutes int
+	// SweeperCloses counts the loop connections closed because a deadline
+	// passed (ReadHeaderTimeout, IdleTimeout, WriteTimeout with a response
+	// unread, the linger after an error response), since the Server
+	// started.
+	SweeperCloses uint64
 }
 
 // LoopStats returns the counters of the server's event loops; any
@@ -345,10 +397,12 @@ func (s *Server) LoopStats() LoopStats {
 	for _, g := range s.loops {
 		gs := g.Stats()
 		st.Conns = append(st.Conns, gs.Conns...)
+		st.Queued = append(st.Queued, gs.Queued...)
 		st.HandOffs += gs.HandOffs
 	}
 	s.mu.Unlock()
 	st.BlockingRoutes = int(s.blockingRoutes.blocking.Load())
+	st.SweeperCloses = s.swept.Load()
 	return st
 }
 
@@ -374,7 +428,17 @@ func (c *conn) setLoopDeadline(d time.Duration) {
 		c.loopDeadline.Store(0)
 		return
 	}
-	c.loopDeadline.Store(time.Now().Add(d).UnixNano())
+	c.loopDeadline.Store(c.now().Add(d).UnixNano())
+}
+
+// now is the time for deadlines and the Date header: on a loop the
+// loop's clock, read once per pass (a clock read costs as much as a
+// tenth of a pipelined request here), else the clock.
+func (c *conn) now() time.Time {
+	if c.onLoop() {
+		return c.lr.lc.Now()
+	}
+	return time.Now()
 }
 
 // loopConn is a loop connection's rwc: it writes through the LoopConn
@@ -632,6 +696,7 @@ func (s *Server) sweep(stop, done chan struct{}) {
 				// not a late one.
 				lc.Do(func(lc *netfd.LoopConn) {
 					if c.late(time.Now().UnixNano(), lc.Queued()) {
+						s.swept.Add(1) // before the client can see the close
 						lc.Abort()
 					}
 				})

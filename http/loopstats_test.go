@@ -1,7 +1,9 @@
 package http_test
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -52,6 +54,52 @@ func TestLoopStats(t *testing.T) {
 			if conns != 1 || st.HandOffs < 1 || st.BlockingRoutes != 1 {
 				t.Fatalf("LoopStats %+v: want the one connection, GET /block learned as blocking and its last run handed off", st)
 			}
+		}
+	})
+}
+
+// TestLoopStatsSweeperCloses: a keep-alive connection left idle past
+// IdleTimeout is closed by the loops' sweeper and counted; the goroutine
+// engine closes it by the socket's deadline and counts nothing. Queued
+// has an entry per loop, zero once every response was read (netfd's
+// TestLoopStatsQueued counts a client that does not read).
+func TestLoopStatsSweeperCloses(t *testing.T) {
+	run(t, func(t *testing.T, b backend) {
+		s := &ringhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "hi")
+		}), IdleTimeout: 20 * time.Millisecond}
+		addr := serve(t, b, s)
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second)) // a failure detector
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		// Idle now: the server closes the connection after IdleTimeout.
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Fatalf("read on the idle connection: %d, %v; want EOF", n, err)
+		}
+		st := s.LoopStats()
+		if len(st.Queued) != len(st.Conns) {
+			t.Fatalf("LoopStats %+v: Queued and Conns differ in length", st)
+		}
+		for _, q := range st.Queued {
+			if q != 0 {
+				t.Fatalf("LoopStats %+v: bytes queued with no response unread", st)
+			}
+		}
+		want := uint64(1)
+		if b.Std() || b.Goroutine {
+			want = 0
+		}
+		if st.SweeperCloses != want {
+			t.Fatalf("LoopStats %+v: SweeperCloses %d, want %d", st, st.SweeperCloses, want)
 		}
 	})
 }

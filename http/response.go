@@ -21,23 +21,23 @@ const bufferBeforeChunking = 2048
 // response is the http.ResponseWriter of one request. It runs on the
 // handler's goroutine, which is the connection's goroutine (or its loop's).
 //
-// One allocation per request holds it, the Request, its URL, the header
-// values and the request's context (mem, ctx, watch). What only the
-// ResponseWriter uses is the connection's, reused from one request to the
-// next (connReuse). docs/design.md, "Allocations per request on the
-// loops", counts what is left and says why each reuse is allowed.
+// It is the connection's, reused from one request to the next with the
+// rest of what only the ResponseWriter uses (connReuse): net/http does
+// not let a handler use a ResponseWriter once ServeHTTP returned. What a
+// handler may keep (the Request, its URL, the header values, the
+// request's context) is one allocation per request (mem). docs/design.md,
+// "Allocations per request on the loops", counts what is left and says
+// why each reuse is allowed.
 type response struct {
 	c    *conn
 	req  *http.Request
 	body *body // nil when the request has no body
 
 	handlerHeader http.Header // what Header() returns
-	// header is the snapshot of handlerHeader that commit writes, taken at
-	// WriteHeader if the handler holds the map (it called Header()), or
-	// when it asks for it between WriteHeader and commit; nil means
-	// handlerHeader itself. Changes after WriteHeader do not reach the
-	// wire, as in net/http.
-	header       http.Header
+	// hdr is what commit writes: the snapshot of handlerHeader taken at
+	// WriteHeader (empty if the handler had not asked for the map yet).
+	// Changes after WriteHeader do not reach the wire, as in net/http.
+	hdr          *headerList
 	calledHeader bool
 
 	status      int
@@ -58,17 +58,17 @@ type response struct {
 	trailers         []string // declared trailer keys
 	loggedWarning    bool     // "superfluous WriteHeader" is logged once
 
-	// The request, its context and client-gone watch live here so that a
-	// request costs one allocation for all of them.
-	mem   reqMem
-	ctx   reqContext
-	watch watch
+	// mem is the request's own memory: the Request, its context and
+	// client-gone watch, new for every request (a handler may keep them).
+	mem *reqMem
 }
 
 // newResponse returns the response of the next request on c, its Request
 // (w.req) empty for parseRequest to fill.
 func (c *conn) newResponse() *response {
-	w := &response{c: c, handlerHeader: c.reused().takeHeader(), contentLength: -1}
+	r := c.reused()
+	w := &r.resp
+	*w = response{c: c, handlerHeader: r.takeHeader(), contentLength: -1, mem: new(reqMem)}
 	w.req = &w.mem.req
 	return w
 }
@@ -78,16 +78,22 @@ func (c *conn) newResponse() *response {
 // does not let a handler use once ServeHTTP returned; the Request and
 // what it points to are new every time, since a handler may keep them.
 type connReuse struct {
+	// resp is the ResponseWriter, which net/http does not let a handler
+	// use once ServeHTTP returned: the next request's is the same memory.
+	resp response
 	body []byte // the pre-commit body buffer, bufferBeforeChunking bytes
 	// header is what a response's Header returns, cleared for the next.
 	header http.Header
-	// snap and snapVals hold the snapshot of the header that WriteHeader
-	// takes (response.header): the server's own, never the handler's.
-	snap     http.Header
-	snapVals []string
+	// hdr holds the snapshot of the header that WriteHeader takes
+	// (response.hdr): the server's own, never the handler's.
+	hdr headerList
 	// block is the previous request's header block, for takeHead:
 	// a repeated request shares its string.
 	block string
+	// out is the connection's output buffer while it is idle on a loop
+	// (releaseIdle), so that the responses of the next requests collect
+	// in a buffer grown already.
+	out []byte
 }
 
 // maxReusedHeader bounds the header maps kept for the next request: one
@@ -108,25 +114,29 @@ var reuseFree = sync.Pool{New: func() any { return new(connReuse) }}
 func (c *conn) reused() *connReuse {
 	if c.reuse == nil {
 		c.reuse = reuseFree.Get().(*connReuse)
+		if c.out.b == nil {
+			c.out.b, c.reuse.out = c.reuse.out, nil
+		}
 	}
 	return c.reuse
 }
 
 // releaseIdle gives the connection's reusable state back while it is idle
-// on a loop, and drops a big output buffer.
+// on a loop, its output buffer with it: an idle connection holds neither.
 func (c *conn) releaseIdle() {
+	if len(c.out.b) > 0 {
+		return // not idle after all: what it holds is still to be written
+	}
 	if c.reuse != nil {
+		// The output buffer goes with the reusable state, not kept idle.
+		if cap(c.out.b) <= maxOutBuffered {
+			c.reuse.out = c.out.b
+		}
 		reuseFree.Put(c.reuse)
 		c.reuse = nil
 	}
-	if cap(c.out.b) > maxIdleOut && len(c.out.b) == 0 {
-		c.out.b = nil // a big response's buffer is not kept while idle
-	}
+	c.out.b = nil
 }
-
-// maxIdleOut is the largest output buffer an idle connection keeps: small
-// responses reuse theirs without allocating.
-const maxIdleOut = 512
 
 // takeHeader returns the connection's handler header map, empty.
 func (r *connReuse) takeHeader() http.Header {
@@ -140,48 +150,7 @@ func (r *connReuse) takeHeader() http.Header {
 	return h
 }
 
-// snapshot copies h, as http.Header.Clone does (values in one array of
-// their own, so that changing the handler's slices later does not show),
-// into the connection's snapshot map.
-func (r *connReuse) snapshot(h http.Header) http.Header {
-	s := r.snap
-	if s == nil || len(s) > maxReusedHeader || len(h) > maxReusedHeader {
-		s = make(http.Header, len(h))
-		if len(h) <= maxReusedHeader {
-			r.snap = s
-		}
-	} else {
-		clear(s)
-	}
-	n := 0
-	for _, vv := range h {
-		n += len(vv)
-	}
-	vals := r.snapVals
-	clear(vals)
-	if cap(vals) < n || vals == nil {
-		vals = make([]string, 0, n)
-		if n <= 2*maxReusedHeader {
-			r.snapVals = vals
-		}
-	}
-	vals = vals[:0]
-	for k, vv := range h {
-		if vv == nil {
-			s[k] = nil // Clone keeps a nil value nil
-			continue
-		}
-		i := len(vals)
-		vals = append(vals, vv...)
-		s[k] = vals[i:len(vals):len(vals)]
-	}
-	return s
-}
-
 func (w *response) Header() http.Header {
-	if w.header == nil && w.wroteHeader && !w.committed {
-		w.header = w.c.reused().snapshot(w.handlerHeader)
-	}
 	w.calledHeader = true
 	return w.handlerHeader
 }
@@ -212,10 +181,13 @@ func (w *response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	if w.calledHeader && w.header == nil {
-		w.header = w.c.reused().snapshot(w.handlerHeader)
+	w.hdr = &w.c.reused().hdr
+	if w.calledHeader {
+		w.hdr.take(w.handlerHeader)
+	} else {
+		w.hdr.take(nil) // the map is empty: the handler never had it
 	}
-	if cl := w.handlerHeader.Get("Content-Length"); cl != "" {
+	if cl := w.hdr.get("Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err == nil && v >= 0 {
 			w.contentLength = v
@@ -454,7 +426,7 @@ func (w *response) CloseNotify() <-chan bool {
 	if w.handlerDone {
 		panic("ringnet/http: CloseNotify called after ServeHTTP finished")
 	}
-	return w.ctx.closeNotify()
+	return w.mem.ctx.closeNotify()
 }
 
 // SetReadDeadline and SetWriteDeadline serve http.ResponseController.

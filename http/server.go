@@ -113,6 +113,7 @@ type Server struct {
 	handOffsGone uint64         // the hand-offs of loops closed since (LoopStats)
 	sweepStop    chan struct{}  // the sweeper of loop connections' deadlines
 	sweepDone    chan struct{}
+	swept        atomic.Uint64 // connections the sweeper closed (LoopStats)
 	// blockingRoutes are the routes whose handlers were seen to block:
 	// on a loop they run handed off from the start (loop.go).
 	blockingRoutes routeSet
@@ -224,8 +225,7 @@ func (s *Server) serve(l net.Listener, b netfd.Backend) error {
 			panic("BaseContext returned a nil context")
 		}
 	}
-	ctx = context.WithValue(ctx, ServerContextKey, s)
-	ctx = context.WithValue(ctx, http.ServerContextKey, s.netHTTPView())
+	ctx = s.withServer(ctx)
 	if nl, ok := l.(*netfd.Listener); ok && s.Mode != ModeGoroutine {
 		return s.serveLoops(nl, ctx)
 	}
@@ -530,6 +530,12 @@ var ServerContextKey = &contextKey{"ringhttp-server"}
 type contextKey struct{ name string }
 
 func (k *contextKey) String() string { return "ringhttp context value " + k.name }
+
+// withServer returns ctx holding s under ServerContextKey and net/http's.
+func (s *Server) withServer(ctx context.Context) context.Context {
+	ctx = context.WithValue(ctx, ServerContextKey, s)
+	return context.WithValue(ctx, http.ServerContextKey, s.netHTTPView())
+}
 
 // netHTTPView is the *http.Server that http.ServerContextKey holds: this
 // Server's settings in net/http's fields, the timeouts as they take

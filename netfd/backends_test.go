@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
-	"github.com/ringnet/ringnet/internal/leakcheck"
-	"github.com/ringnet/ringnet/netfd"
 )
 
 // A backend is one implementation of listen and dial under test: std's net
@@ -35,8 +33,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(fallbackChildEnv) != "" {
 		os.Exit(fallbackChild())
 	}
-	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
-	os.Exit(m.Run())
+	backendtest.Main(m)
 }
 
 // tcpPair returns both ends of a loopback TCP connection on b.

@@ -19,8 +19,9 @@ import (
 
 // The Ext benchmarks measure a server on the backend against a load
 // generator in another process (this test binary, re-executed), pinned to
-// CPU 1 with taskset when it is installed: the method of BASELINE.md, where
-// the server shares the machine with the client the way a real one does.
+// CPU 1 with taskset when it is installed, as bench/run.sh pins wrk
+// (bench/README.md): the server shares the machine with the client the way
+// a real one does.
 
 const extClientEnv = "RINGNET_EXT_ECHO_CLIENT" // addr,conns,size,roundtrips
 

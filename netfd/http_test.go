@@ -14,15 +14,14 @@ import (
 	"os/exec"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ringnet/ringnet/internal/testtool"
 )
 
 // TestHTTP serves Go's net/http over a backend's listener and talks to it
 // with net/http's client dialing through the backend, and with curl.
 func TestHTTP(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Fatalf("curl is needed for TestHTTP (CI installs it): %v", err)
-	}
+	curl := testtool.Path(t, "curl", "curl")
 	body := make([]byte, 1<<20)
 	rand.NewChaCha8([32]byte{'h', 't', 't', 'p'}).Read(body)
 	bodyFile := t.TempDir() + "/body"

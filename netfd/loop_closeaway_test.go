@@ -3,8 +3,13 @@
 package netfd_test
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,6 +227,83 @@ func TestLoopStats(t *testing.T) {
 		}
 		if st := g.Stats(); st.HandOffs != 1 {
 			t.Fatalf("Stats %+v after one HandOff", st)
+		}
+	})
+}
+
+// TestLoopStatsQueued: Stats counts, per loop, the bytes written that the
+// kernel has not taken: what a client that does not read holds. The count
+// falls back to zero once the client reads them all, and once a client
+// that never reads them goes away.
+func TestLoopStatsQueued(t *testing.T) {
+	const size = 8 << 20 // more than loopback's socket buffers take from a client that does not read
+	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		closed := make(chan struct{}, 2) // the slow connections'
+		var g *netfd.Loops
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, MaxQueued: 2 * size}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				switch string(in) {
+				case "write":
+					c.SetContext("slow")
+					c.Write(data)
+				case "stats":
+					fmt.Fprintf(c, "%d\n", g.Stats().Queued[0])
+				}
+				return len(in)
+			},
+			close: func(c *netfd.LoopConn, err error) {
+				if c.Context() == "slow" {
+					closed <- struct{}{}
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := serveOn(t, g)
+		probe := dialT(t, b, addr)
+		pr := bufio.NewReader(probe)
+		// queued asks the loop, from a method of probe's: every pass
+		// before it has published what it changed.
+		queued := func() int {
+			t.Helper()
+			probe.Write([]byte("stats"))
+			line, err := pr.ReadString('\n')
+			n, perr := strconv.Atoi(strings.TrimSpace(line))
+			if err != nil || perr != nil {
+				t.Fatalf("stats: %q, %v %v", line, err, perr)
+			}
+			return n
+		}
+		if n := queued(); n != 0 {
+			t.Fatalf("Queued %d before any write, want 0", n)
+		}
+
+		for _, goes := range []string{"reads it all", "closes without reading"} {
+			slow := dialT(t, b, addr)
+			slow.Write([]byte("write"))
+			first := make([]byte, 1)
+			if _, err := io.ReadFull(slow, first); err != nil { // the loop has sent what the socket took
+				t.Fatal(err)
+			}
+			if n := queued(); n <= 0 || n > size {
+				t.Fatalf("Queued %d while the client does not read %d bytes", n, size)
+			}
+			if goes == "reads it all" {
+				rest, err := io.ReadAll(io.LimitReader(slow, size-1))
+				if err != nil || !bytes.Equal(append(first, rest...), data) {
+					t.Fatalf("read %d bytes, %v; want the %d written", 1+len(rest), err, size)
+				}
+			} else {
+				// Unread bytes make the close a reset: the loop's send
+				// fails, and the connection closes.
+				slow.Close()
+				<-closed
+			}
+			if n := queued(); n != 0 {
+				t.Fatalf("Queued %d after the client %s, want 0", n, goes)
+			}
 		}
 	})
 }

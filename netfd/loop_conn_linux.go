@@ -102,6 +102,7 @@ func (c *LoopConn) write(p []byte) (int, error) {
 	}
 	l := c.l
 	c.out = l.bufs.append(c.out, p)
+	l.queued += len(p)
 	if !c.dirty {
 		c.dirty = true
 		l.dirty = append(l.dirty, c)
@@ -143,6 +144,7 @@ func (c *LoopConn) flush() error {
 	n, err := sendOp.sys(c.sysfd, c.out)
 	if n > 0 {
 		c.out = c.out[:copy(c.out, c.out[n:])]
+		c.l.queued -= n
 	}
 	if err != nil && err != unix.EAGAIN {
 		err = c.opError("write", err)
@@ -281,6 +283,7 @@ func (c *LoopConn) fail(err error) {
 	if c.state == connOpen {
 		c.state = connClosing
 	}
+	c.l.queued -= len(c.out)
 	c.l.bufs.put(c.out)
 	c.out = nil
 	// Shut the socket down so that a send or receive in flight ends now.
@@ -394,6 +397,7 @@ func (l *loop) remove(c *LoopConn) {
 	l.free = append(l.free, c.slot)
 	l.live--
 	l.nconns.Store(int32(l.live))
+	l.queued -= len(c.out)
 	l.bufs.put(c.out)
 	c.out = nil
 	if c.state != connDetaching {

@@ -250,6 +250,7 @@ func (l *loop) invoke(c *LoopConn, kind eventKind, in, rest []byte, fn func()) (
 	// method-side fields, and gives the rest to the loop through post.
 	lost := c.lost
 	c.lost = nil
+	c.callIn = nil // else an idle c pins the read buffer the loop replaced (takeOver: 64 KiB on epoll)
 	if lost != nil && lost.left {
 		if p != nil {
 			c.panicked(p) // after Leave the connection is the method's

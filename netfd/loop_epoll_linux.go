@@ -146,6 +146,7 @@ func (e *epollLoop) send(c *LoopConn) {
 		n, err := sendOp.sys(c.sysfd, c.out)
 		if n > 0 {
 			c.out = c.out[:copy(c.out, c.out[n:])]
+			e.l.queued -= n
 		}
 		switch {
 		case err == nil:

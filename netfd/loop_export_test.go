@@ -49,3 +49,12 @@ func variant(b Backend, f func(*uringLoopConfig)) func(LoopConfig, LoopHandler) 
 		return newLoops(cfg, h, u)
 	}
 }
+
+// CallInOnLoop returns, read on c's loop between two passes, the input
+// c's last method was given that c still refers to: none once the method
+// returned (a reference would pin the buffer it is in).
+func CallInOnLoop(c *LoopConn) []byte {
+	ch := make(chan []byte, 1)
+	c.l.post(func() { ch <- c.callIn })
+	return <-ch
+}

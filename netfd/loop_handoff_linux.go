@@ -208,6 +208,13 @@ func (c *LoopConn) Checkpoint() time.Duration {
 	return time.Duration(ran) * l.g.handOffAfter / 2
 }
 
+// Now is the loop's clock: the time its current pass began, read once
+// per pass rather than once per call, for what needs no finer time than
+// that (deadlines a sweeper enforces, a Date header). A method that runs
+// long sees it lag by as much; after a hand-off it is read anew. Any
+// goroutine may call it.
+func (c *LoopConn) Now() time.Time { return time.Unix(0, c.l.now.Load()) }
+
 // ErrNotInHandler is returned by Leave when called other than from a
 // LoopHandler method running for the connection.
 var ErrNotInHandler = errors.New("netfd: Leave called outside the connection's LoopHandler method")

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ringnet/ringnet/internal/memloop"
 	"golang.org/x/sys/unix"
 )
 
@@ -93,6 +94,15 @@ type loop struct {
 	events []event // for the dispatcher; events[next:] still to dispatch
 	next   int
 	opGen  uint32 // the generation of the last op's user_data (opUD)
+	// now is the loop's clock (LoopConn.Now): Unix ns, read once per
+	// pass, when the reap returns, and at a hand-off.
+	now atomic.Int64
+
+	// queued is the bytes written on the loop's connections that the
+	// kernel has not taken (LoopConn.queued, summed); nqueued is what
+	// Stats sees, published at the end of each step of a pass (publish).
+	queued  int
+	nqueued atomic.Int64
 
 	inMu    sync.Mutex // guards inbox
 	inbox   []func()
@@ -124,6 +134,9 @@ func NewLoops(cfg LoopConfig, h LoopHandler) (*Loops, error) {
 // shrink them, benchmarks try the variants docs/design.md measured).
 func newLoops(cfg LoopConfig, h LoopHandler, ucfg uringLoopConfig) (*Loops, error) {
 	b, _, err := resolve(cfg.Backend)
+	if cfg.Backend == memloop.Backend { // the in-memory benchmark's (loop_mem_linux.go)
+		b, err = cfg.Backend, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -154,15 +167,20 @@ func newLoops(cfg LoopConfig, h LoopHandler, ucfg uringLoopConfig) (*Loops, erro
 
 // LoopStats is a snapshot of a Loops' counters (Loops.Stats).
 type LoopStats struct {
-	Conns    []int  // connections each loop serves now
+	Conns []int // connections each loop serves now
+	// Queued is, for each loop, the bytes its connections' handlers wrote
+	// that the kernel has not taken yet (a send in flight on io_uring
+	// counts), as of the loop's last pass: what slow readers hold.
+	Queued   []int
 	HandOffs uint64 // times a loop was given to a new goroutine because a method blocked (the watchdog, HandOff, Leave)
 }
 
 // Stats returns the loops' counters; any goroutine may call it.
 func (g *Loops) Stats() LoopStats {
-	st := LoopStats{Conns: make([]int, len(g.loops)), HandOffs: g.handOffs.Load()}
+	st := LoopStats{Conns: make([]int, len(g.loops)), Queued: make([]int, len(g.loops)), HandOffs: g.handOffs.Load()}
 	for i, l := range g.loops {
 		st.Conns[i] = int(l.nconns.Load())
+		st.Queued[i] = int(l.nqueued.Load())
 	}
 	return st
 }
@@ -211,17 +229,28 @@ func (l *loop) runOwned() {
 // (true) or until the goroutine loses the loop (false).
 func (l *loop) run() bool {
 	for {
+		l.now.Store(time.Now().UnixNano())
 		l.runInbox()
+		l.publish() // what the reap changed, before a method asks
 		if !l.dispatch() {
 			return false
 		}
 		if l.stop && l.live == 0 && !l.pending.Load() {
 			return true
 		}
-		l.flush() // may queue events (a send that failed closes its connection)
+		l.flush()   // may queue events (a send that failed closes its connection)
+		l.publish() // what the methods and the sends changed, before the loop waits
 		if err := l.k.reap(!l.pending.Load() && len(l.events) == 0); err != nil {
 			panic("netfd: loop: " + err.Error()) // the kernel interface failed; nothing can be served
 		}
+	}
+}
+
+// publish makes queued visible to Stats. It stores only a change: on
+// epoll a pass usually ends with every byte sent, as it began.
+func (l *loop) publish() {
+	if q := int64(l.queued); l.nqueued.Load() != q {
+		l.nqueued.Store(q)
 	}
 }
 
@@ -501,6 +530,8 @@ func newLoopKernel(l *loop) (loopKernel, bool, error) {
 			return nil, cfg.lock, err
 		}
 		return k, cfg.lock, nil
+	case memloop.Backend:
+		return newMemLoop(l), false, nil
 	}
 	k, err := newEpollLoop(l)
 	if err != nil {

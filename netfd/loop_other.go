@@ -41,3 +41,4 @@ func (c *LoopConn) Abort()                          {}
 func (c *LoopConn) OnGone(func())                   {}
 func (c *LoopConn) HandOff() bool                   { return false }
 func (c *LoopConn) Checkpoint() time.Duration       { return 0 }
+func (c *LoopConn) Now() time.Time                  { return time.Now() }

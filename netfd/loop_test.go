@@ -643,6 +643,39 @@ func TestLoopHandOff(t *testing.T) {
 	})
 }
 
+// TestLoopHandOffReleasesInput: a connection whose method lost the loop
+// (HandOff) and returned no longer refers to the input it was given once
+// it is back on the loop and idle: the reference would pin the read
+// buffer the loop replaced at the hand-off (64 KiB on epoll; an idle
+// connection kept one each, found with a heap profile of idle
+// connections).
+func TestLoopHandOffReleasesInput(t *testing.T) {
+	backendtest.RunNetfd(t, func(t *testing.T, b backend) {
+		conns := make(chan *netfd.LoopConn, 1)
+		g, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.NB, Loops: 1, HandOffAfter: time.Hour}, &funcs{
+			data: func(c *netfd.LoopConn, in []byte) int {
+				c.HandOff()
+				c.Write(in)
+				conns <- c
+				return len(in)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := dialT(t, b, serveOn(t, g))
+		a.Write([]byte("hello"))
+		got := make([]byte, 5)
+		a.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadFull(a, got); err != nil || string(got) != "hello" {
+			t.Fatalf("read %q, %v", got, err)
+		}
+		if in := netfd.CallInOnLoop(<-conns); in != nil {
+			t.Errorf("back on the loop, the connection still refers to %d bytes of its method's input", len(in))
+		}
+	})
+}
+
 // TestLoopLeave: a handler leaves the loop with the unconsumed bytes,
 // serves the connection in blocking mode with deadlines, and attaches it
 // back; the other connections of the loop are served all along.

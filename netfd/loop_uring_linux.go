@@ -306,23 +306,30 @@ func (u *uringLoop) sendDone(c *LoopConn, res int32) {
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
-		u.l.bufs.put(c.sending)
-		c.sending, c.sendOff = nil, 0
+		u.dropSending(c)
 		c.fail(c.opError("write", err))
 		return
 	}
 	c.sendOff += n
+	u.l.queued -= n
 	if c.sendOff < len(c.sending) && c.err == nil {
 		u.prepSend(c) // the kernel took part of it: send the rest
 		return
 	}
-	u.l.bufs.put(c.sending)
-	c.sending, c.sendOff = nil, 0
+	u.dropSending(c) // sent, or failed meanwhile
 	if len(c.out) > 0 && c.err == nil {
 		u.send(c)
 		return
 	}
 	u.l.sent(c)
+}
+
+// dropSending releases the buffer of c's finished send, with what the
+// kernel did not take of it (a send that failed).
+func (u *uringLoop) dropSending(c *LoopConn) {
+	u.l.queued -= len(c.sending) - c.sendOff
+	u.l.bufs.put(c.sending)
+	c.sending, c.sendOff = nil, 0
 }
 
 // close cancels the eventfd read, waits for its completion (it writes into

@@ -15,7 +15,10 @@ import (
 // times, interleaved (epoll, uring, std, epoll, uring, std, ...) so that a
 // machine that drifts (thermal throttling, a noisy neighbour) hurts them
 // alike, and one after another so that they do not compete for the CPU.
-// It reports each backend's median round. A backend that cannot run here
+// It reports each backend's median round (by requests/s): every number of
+// a report, table, JSON and page, and every chart, is that round's, with
+// the range over the rounds beside requests/s and p99; errors and statuses
+// are those of every round, and say so. A backend that cannot run here
 // gets a row that says why.
 func compare(ctx context.Context, cfg *config, stdout, stderr io.Writer) int {
 	meta := currentMeta()
@@ -74,22 +77,21 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// A spread is one number over the rounds.
+// A spread is one number over the rounds: its value in the median round,
+// which the report shows, and its least and greatest.
 type spread struct{ median, min, max float64 }
 
-// spreadOf returns f over the rounds: their median (the mean of the two
-// middle ones for an even count), least and greatest.
+// spreadOf returns f over the rounds.
 func (br *backendRuns) spreadOf(f func(*result) float64) spread {
-	if len(br.runs) == 0 {
+	m := br.median()
+	if m == nil {
 		return spread{math.NaN(), math.NaN(), math.NaN()}
 	}
-	vs := make([]float64, len(br.runs))
-	for i, r := range br.runs {
-		vs[i] = f(r)
+	s := spread{f(m), math.Inf(1), math.Inf(-1)}
+	for _, r := range br.runs {
+		s.min, s.max = min(s.min, f(r)), max(s.max, f(r))
 	}
-	slices.Sort(vs)
-	n := len(vs)
-	return spread{(vs[(n-1)/2] + vs[n/2]) / 2, vs[0], vs[n-1]}
+	return s
 }
 
 // Functions of a round for spreadOf.
@@ -120,6 +122,17 @@ func (br *backendRuns) errors() [numErrClasses]uint64 {
 		}
 	}
 	return e
+}
+
+// status adds up the responses by status code of every round.
+func (br *backendRuns) status() map[int]uint64 {
+	s := map[int]uint64{}
+	for _, r := range br.runs {
+		for code, n := range r.status {
+			s[code] += n
+		}
+	}
+	return s
 }
 
 // latency merges the latencies of every round.
@@ -155,6 +168,9 @@ func reportCompare(cfg *config, meta runMeta, bs []*backendRuns, interrupted boo
 				cfg.diag(stderr, "%s", w)
 			}
 		}
+		if l := cfg.expect.outsideLine(br.status()); l != "" {
+			cfg.diag(stderr, "client: %s, all rounds: %s", br.backend, l)
+		}
 	}
 	if err != nil {
 		cfg.diag(stderr, "client: %v", err)
@@ -165,7 +181,7 @@ func reportCompare(cfg *config, meta runMeta, bs []*backendRuns, interrupted boo
 	}
 	for _, br := range bs {
 		for _, r := range br.runs {
-			if !r.ok() {
+			if !r.ok(cfg.expect) {
 				return exitFailed
 			}
 		}
@@ -178,13 +194,13 @@ func roundsLine(cfg *config) string {
 	if cfg.rounds == 1 {
 		return "one round"
 	}
-	return fmt.Sprintf("median of %d rounds, interleaved", cfg.rounds)
+	return fmt.Sprintf("the median of %d rounds interleaved (by req/s, with the range over the rounds; errors and statuses of all rounds)", cfg.rounds)
 }
 
-// compareTable is the markdown table of a -compare run: per backend the
-// median over rounds of requests/s and of each percentile (with the range
-// of requests/s and p99 when there are several rounds), the worst max,
-// all rounds' errors, and the medians' ratios to std's.
+// compareTable is the markdown table of a -compare run: per backend its
+// median round's requests/s, percentiles and max (with the range over the
+// rounds of requests/s and p99 when they differ), all rounds' errors and
+// statuses, and the median rounds' ratios to std's.
 func compareTable(cfg *config, meta runMeta, bs []*backendRuns, interrupted bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s, per backend, %s\n", runLine(cfg), roundsLine(cfg))
@@ -192,22 +208,22 @@ func compareTable(cfg *config, meta runMeta, bs []*backendRuns, interrupted bool
 	if interrupted {
 		b.WriteString("  INTERRUPTED: the rounds that ran, the last of them cut short\n")
 	}
-	b.WriteString("\n| backend | req/s | p50 | p99 | p99.9 | max | errors | req/s vs std | p99 vs std |\n")
-	b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("\n| backend | req/s | p50 | p99 | p99.9 | max | errors | status | req/s vs std | p99 vs std |\n")
+	b.WriteString("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	std := stdRuns(bs)
 	for _, br := range bs {
-		b.WriteString(compareRow(br, std))
+		b.WriteString(compareRow(cfg, br, std))
 	}
 	return b.String()
 }
 
 // compareRow is one backend's row of compareTable.
-func compareRow(br, std *backendRuns) string {
+func compareRow(cfg *config, br, std *backendRuns) string {
 	switch {
 	case br.err != nil:
-		return fmt.Sprintf("| %s | unavailable: %s | | | | | | | |\n", br.backend, strings.ReplaceAll(br.err.Error(), "|", "/"))
+		return fmt.Sprintf("| %s | unavailable: %s | | | | | | | | |\n", br.backend, strings.ReplaceAll(br.err.Error(), "|", "/"))
 	case len(br.runs) == 0:
-		return fmt.Sprintf("| %s | not run: interrupted | | | | | | | |\n", br.backend)
+		return fmt.Sprintf("| %s | not run: interrupted | | | | | | | | |\n", br.backend)
 	}
 	rpsRatio, p99Ratio := ratios(br, std)
 	rps := br.spreadOf(rpsOf)
@@ -215,11 +231,11 @@ func compareRow(br, std *backendRuns) string {
 	if br.responded() {
 		dur := func(x float64) string { return fmtDur(durOf(x)) }
 		cells = append(cells, dur(br.spreadOf(pOf(0.5)).median), fmtSpread(br.spreadOf(p99Of), dur),
-			dur(br.spreadOf(pOf(0.999)).median), dur(br.spreadOf(maxOf).max))
+			dur(br.spreadOf(pOf(0.999)).median), dur(br.spreadOf(maxOf).median))
 	} else {
 		cells = append(cells, "n/a", "n/a", "n/a", "n/a")
 	}
-	cells = append(cells, fmtErrors(br.errors()), fmtRatio(rpsRatio), fmtRatio(p99Ratio))
+	cells = append(cells, fmtErrors(br.errors()), statusLine(cfg.expect, br.status()), fmtRatio(rpsRatio), fmtRatio(p99Ratio))
 	return "| " + strings.Join(cells, " | ") + " |\n"
 }
 
@@ -244,8 +260,8 @@ func stdRuns(bs []*backendRuns) *backendRuns {
 	return nil
 }
 
-// ratios returns br's median requests/s and p99 divided by std's; NaN
-// where there is nothing to divide by.
+// ratios returns the requests/s and p99 of br's median round divided by
+// those of std's; NaN where there is nothing to divide by.
 func ratios(br, std *backendRuns) (rps, p99 float64) {
 	rps, p99 = math.NaN(), math.NaN()
 	if std == nil || len(br.runs) == 0 {

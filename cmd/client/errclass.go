@@ -23,18 +23,18 @@ const (
 	errTLS                         // the TLS handshake failed: certificate, alert, not TLS
 	errReset                       // reset, or closed by the server before the response was complete
 	errTimeout                     // -timeout expired (dial, write or read)
-	errBadStatus                   // a response arrived, but its status was not 2xx
 	errOther                       // anything else: malformed response, ...
 	numErrClasses
 )
 
 // errClassNames are the names of the classes in the text and JSON reports.
 var errClassNames = [numErrClasses]string{
-	"connect_refused", "unreachable", "local_address", "dns", "tls", "reset", "timeout", "bad_status", "other",
+	"connect_refused", "unreachable", "local_address", "dns", "tls", "reset", "timeout", "other",
 }
 
-// classify returns the class of a failed exchange. It never returns
-// errBadStatus: that is a response, not an error.
+// classify returns the class of a failed exchange. A response is never
+// an error, whatever its status: the statuses are counted by code, and
+// -expect-status judges them.
 func classify(err error) errClass {
 	var (
 		dnsErr *net.DNSError
@@ -61,24 +61,64 @@ func classify(err error) errClass {
 	return errOther
 }
 
+// isTLSError reports whether err is a failure of TLS: the server's
+// certificate, an alert, or a server that does not speak TLS.
 func isTLSError(err error) bool {
 	var (
+		alert  tls.AlertError
+		record tls.RecordHeaderError
+	)
+	return isCertError(err) || errors.As(err, &alert) || errors.As(err, &record)
+}
+
+// isCertError reports whether err is the server's certificate not
+// passing verification.
+func isCertError(err error) bool {
+	var (
 		verify  *tls.CertificateVerificationError
-		alert   tls.AlertError
-		record  tls.RecordHeaderError
 		unknown x509.UnknownAuthorityError
 		host    x509.HostnameError
 		invalid x509.CertificateInvalidError
 	)
-	return errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &record) ||
-		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
-// isDialError reports whether err is a failure to connect, after which a
-// load worker backs off.
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+// curlExit returns the exit status curl gives a transfer that failed
+// with err: 1 where curl's numbers have no match.
+func curlExit(err error) int {
+	var (
+		we writeError
+		de decodeError
+	)
+	switch {
+	case errors.As(err, &we):
+		return exitWrite
+	case errors.As(err, &de):
+		return exitBadEncoding
+	case errors.Is(err, errTooManyRedirects):
+		return exitRedirects
+	case isCertError(err):
+		return exitCertificate
+	}
+	switch classify(err) {
+	case errDNS:
+		return exitResolve
+	case errRefused, errUnreachable, errLocalAddr:
+		return exitConnect
+	case errTimeout:
+		return exitTimeout
+	case errTLS:
+		return exitTLS
+	case errReset:
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return exitPartial
+		case errors.Is(err, io.EOF):
+			return exitEmptyReply
+		}
+		return exitReceive
+	}
+	return exitFailed
 }
 
 // errorSample is err as a report quotes it: one line, without the

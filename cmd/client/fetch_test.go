@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/pem"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -21,9 +23,9 @@ import (
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
-// cannedServer answers every request, on every connection, with the bytes
-// of response, and returns its base URL.
-func cannedServer(t *testing.T, response string) string {
+// rawServer serves each connection with serve, on a goroutine, and
+// closes it when serve returns; it returns the base URL.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,19 +44,39 @@ func cannedServer(t *testing.T, response string) string {
 			}
 			wg.Go(func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					io.WriteString(c, response)
-				}
+				serve(c)
 			})
 		}
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// requestServer reads the requests of each connection and has answer
+// write the response to each, with its body read, until answer returns
+// false; it returns the base URL.
+func requestServer(t *testing.T, answer func(c net.Conn, req *http.Request, body []byte) bool) string {
+	return rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			body, _ := io.ReadAll(req.Body)
+			if !answer(c, req, body) {
+				return
+			}
+		}
+	})
+}
+
+// cannedServer answers every request, on every connection, with the bytes
+// of response, and returns its base URL.
+func cannedServer(t *testing.T, response string) string {
+	return requestServer(t, func(c net.Conn, _ *http.Request, _ []byte) bool {
+		_, err := io.WriteString(c, response)
+		return err == nil
+	})
 }
 
 // unsorted is a response whose fields are out of alphabetical order, after
@@ -129,8 +151,8 @@ func TestFetchFail(t *testing.T) {
 		{[]string{"-fsS", missing}, exitHTTPError, "", oneLine("404 Not Found")},
 		{[]string{"-fsSL", "-i", base + "/text"}, exitOK, "", isEmpty},
 		{[]string{"-f", "-o", filepath.Join(dir, "f"), missing}, exitHTTPError, "", oneLine("404")},
-		{[]string{"-s", "http://127.0.0.1:1/"}, exitFailed, "", isEmpty},
-		{[]string{"-sS", "http://127.0.0.1:1/"}, exitFailed, "", oneLine("connection refused")},
+		{[]string{"-s", "http://127.0.0.1:1/"}, exitConnect, "", isEmpty},
+		{[]string{"-sS", "http://127.0.0.1:1/"}, exitConnect, "", oneLine("connection refused")},
 	} {
 		code, out, errOut := runClient(t, tc.args...)
 		if code != tc.code || (tc.out != "" || code != exitOK) && out != tc.out || !tc.stderrOK(errOut) {
@@ -188,7 +210,7 @@ func TestFetchTLS(t *testing.T) {
 			out     string // a prefix
 			errWant string
 		}{
-			{[]string{url}, exitFailed, "", "certificate"},
+			{[]string{url}, exitCertificate, "", "certificate"},
 			{[]string{"-k", url}, exitOK, "secret\n", ""},
 			{[]string{"--cacert", ca, url}, exitOK, "secret\n", ""},
 			{[]string{"-k", "-i", url}, exitOK, "HTTP/1.1 200 OK\r\n", ""},
@@ -249,12 +271,71 @@ func TestExpandSwitches(t *testing.T) {
 		{"-load -c 8 URL", "-load -c 8 URL"},
 		{"-d -fs URL", "-d -fs URL"},             // the value of -d
 		{"--cacert -ks URL", "--cacert -ks URL"}, // the value of --cacert
-		{"-fsX URL", "-fsX URL"},                 // X takes a value: not a switch
+		{"-fsX URL", "-f -s -X URL"},             // X takes the next argument
+		{"-XPOST URL", "-X POST URL"},
+		{"-sXPOST URL", "-s -X POST URL"},
+		{"-HX-A:1 URL", "-H X-A:1 URL"},
+		{"--request POST URL", "--request POST URL"},
+		{"--data=-fs URL", "--data=-fs URL"},
+		{"-nope URL", "-nope URL"}, // -n takes no joined value: a typo stays one
+		{"-c8 URL", "-c8 URL"},
 		{"-- -fs", "-- -fs"},
 		{"-ik=1 URL", "-ik=1 URL"},
 	} {
 		if got := strings.Join(expandSwitches(fs, strings.Fields(tc.in)), " "); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// Several URLs are fetched in order on one connection, each body into
+// its -o file in order and the rest to stdout; -w follows each, with
+// times that add up: connect, first byte, total.
+func TestFetchSeveral(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		base := fixedServer(t)
+		dir := t.TempDir()
+		f1, f2 := filepath.Join(dir, "1"), filepath.Join(dir, "2")
+		code, out, errOut := runClient(t, "-backend", b.Name, "-o", f1, "--output", f2,
+			"-w", "%{time_connect} %{time_starttransfer} %{time_total} %{remote_port}\\n",
+			base+"/text", base+"/missing", base+"/chunked")
+		lines := strings.Split(out, "\n")
+		got1, _ := os.ReadFile(f1)
+		got2, _ := os.ReadFile(f2)
+		if code != exitOK || errOut != "" || string(got1) != "hello, curl\n" || string(got2) != "not here\n" ||
+			len(lines) != 5 || lines[2] != "chunk by chunk" || lines[4] != "" {
+			t.Fatalf("exit %d, stderr %q, files %q %q, stdout %q", code, errOut, got1, got2, out)
+		}
+		port := base[strings.LastIndexByte(base, ':')+1:]
+		for i, l := range []string{lines[0], lines[1], lines[3]} {
+			var connect, first, total float64
+			var p string
+			if _, err := fmt.Sscanf(l, "%f %f %f %s", &connect, &first, &total, &p); err != nil || p != port ||
+				first <= connect || total < first || total > 5 || i == 0 && connect <= 0 || i > 0 && connect != 0 {
+				t.Errorf("-w of URL %d: %q (%v); want a new connection only for the first", i, l, err)
+			}
+		}
+	})
+}
+
+// An unknown -w variable prints nothing, with a warning even with -s, as
+// curl's does.
+func TestFetchWriteOutUnknown(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		code, out, errOut := runClient(t, "-backend", b.Name, "-s", "-o", os.DevNull, "-w", "[%{nope}]", fixedServer(t)+"/text")
+		if code != exitOK || out != "[]" || errOut != "client: unknown -w variable: 'nope'\n" {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+}
+
+// -version and -V print the module path, version and Go version.
+func TestVersion(t *testing.T) {
+	for _, flag := range []string{"-version", "--version", "-V"} {
+		code, out, errOut := runClient(t, flag)
+		if code != exitOK || !strings.HasPrefix(out, "github.com/ringnet/ringnet/cmd/client") ||
+			!strings.HasSuffix(out, "\n") || !strings.Contains(out, " "+runtime.Version()) || errOut != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", flag, code, out, errOut)
 		}
 	}
 }

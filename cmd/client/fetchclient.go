@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -21,6 +22,7 @@ func newFetchClient(cfg *config, b backend, log *headLog) *http.Client {
 		if err != nil {
 			return nil, err
 		}
+		log.connected(c.RemoteAddr())
 		log.note("Connected to %s on %s", addr, b)
 		return &headTap{Conn: c, log: log}, nil
 	}
@@ -29,6 +31,7 @@ func newFetchClient(cfg *config, b backend, log *headLog) *http.Client {
 		if err != nil {
 			return nil, err
 		}
+		log.connected(c.RemoteAddr())
 		host, _, _ := net.SplitHostPort(addr)
 		tc := tls.Client(c, clientTLS(cfg.tls, host))
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -46,11 +49,23 @@ func newFetchClient(cfg *config, b backend, log *headLog) *http.Client {
 		Transport: tlsSplit{plain: client.NewTransport(opts(tapped)), tls: client.NewTransport(opts(tlsTapped))},
 		Timeout:   cfg.timeout,
 	}
-	if !cfg.follow {
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
+		switch {
+		case !cfg.follow:
+			return http.ErrUseLastResponse
+		case len(via) > maxRedirects:
+			return errTooManyRedirects
+		}
+		log.redirected(len(via))
+		return nil
 	}
 	return c
 }
+
+// maxRedirects is how many redirects -L follows, curl's default.
+const maxRedirects = 50
+
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
 
 // A tlsSplit sends http requests through plain and https ones through
 // tls, whose connections are TLS already: it passes them on as http to

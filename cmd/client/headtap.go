@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"sync"
+	"time"
 )
 
 // The Transport parses a response head into an http.Header, a map, which
@@ -20,7 +22,55 @@ type headLog struct {
 	verbose io.Writer // -v: where heads and notes go as they happen; nil for none
 
 	mu        sync.Mutex
-	responses [][]byte // response heads, raw, 1xx and redirects included
+	responses [][]byte  // the transfer's response heads, raw, 1xx and redirects included
+	cur       *transfer // the transfer under way; nil between transfers
+}
+
+// begin starts a transfer to u: its heads and times are collected from
+// now on.
+func (l *headLog) begin(u *url.URL) *transfer {
+	t := &transfer{url: u, start: time.Now()}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.responses, l.cur = nil, t
+	return t
+}
+
+// finish ends the transfer t: nothing changes it any more.
+func (l *headLog) finish(t *transfer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t.end = time.Now()
+	if l.cur == t {
+		l.cur = nil
+	}
+}
+
+// connected records that the transfer made a connection to addr.
+func (l *headLog) connected(addr net.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil {
+		l.cur.connected, l.cur.remote = time.Now(), addr
+	}
+}
+
+// received records that the transfer's response bytes arrive from addr.
+func (l *headLog) received(addr net.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil && l.cur.firstByte.IsZero() {
+		l.cur.firstByte, l.cur.remote = time.Now(), addr
+	}
+}
+
+// redirected records that the transfer follows its redirects'th redirect.
+func (l *headLog) redirected(redirects int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil {
+		l.cur.redirects = redirects
+	}
 }
 
 // head records a complete head, sent ('>') or received ('<').
@@ -53,7 +103,7 @@ func (l *headLog) note(format string, args ...any) {
 	fmt.Fprintf(l.verbose, "* "+format+"\n", args...)
 }
 
-// responseHeads returns the response heads received so far.
+// responseHeads returns the response heads of the transfer so far.
 func (l *headLog) responseHeads() [][]byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -101,6 +151,9 @@ func (c *headTap) Write(p []byte) (int, error) {
 
 func (c *headTap) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.log.received(c.RemoteAddr())
+	}
 	c.mu.Lock()
 	c.read(p[:n])
 	c.mu.Unlock()

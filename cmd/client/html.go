@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,11 +20,11 @@ func htmlPage(cfg *config, meta runMeta, bs []*backendRuns) string {
 	title := html.EscapeString(cfg.method + " " + cfg.url.String())
 	fmt.Fprintf(&b, htmlHead, title, title, html.EscapeString(runLine(cfg)))
 	if cfg.mode == modeCompare {
-		fmt.Fprintf(&b, "<p>Per backend: %s; the charts show each backend's median round.</p>\n", roundsLine(cfg))
+		fmt.Fprintf(&b, "<p>Per backend: %s. The charts show the same median rounds.</p>\n", roundsLine(cfg))
 	}
 	metaTable(&b, meta, bs)
 	htmlNotes(&b, cfg, bs)
-	shown := summaryTable(&b, bs)
+	shown := summaryTable(&b, cfg, bs)
 	if len(shown) == 0 {
 		b.WriteString("<p>No responses: nothing to chart.</p>\n")
 	} else {
@@ -78,9 +79,13 @@ func metaTable(b *strings.Builder, m runMeta, bs []*backendRuns) {
 }
 
 // htmlNotes says what the open model sent against -rate, and warns of
-// an interrupted run and of a rate not reached.
+// statuses outside -expect-status, an interrupted run and a rate not
+// reached.
 func htmlNotes(b *strings.Builder, cfg *config, bs []*backendRuns) {
 	for _, br := range bs {
+		if l := cfg.expect.outsideLine(br.status()); l != "" {
+			fmt.Fprintf(b, "<p class=\"warn\">%s: %s.</p>\n", html.EscapeString(br.backend.String()), html.EscapeString(l))
+		}
 		if m := br.median(); m != nil && cfg.rate > 0 {
 			fmt.Fprintf(b, "<p>%s: %s.</p>\n", html.EscapeString(br.backend.String()), rateLine(cfg, m))
 		}
@@ -95,39 +100,53 @@ func htmlNotes(b *strings.Builder, cfg *config, bs []*backendRuns) {
 	}
 }
 
-// summaryTable writes a row per backend and returns the median runs of
-// those that got responses, in the order of their colours.
-func summaryTable(b *strings.Builder, bs []*backendRuns) []*result {
-	b.WriteString("<table>\n<tr><th>backend</th><th>requests</th><th>req/s</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n")
+// summaryTable writes a row per backend, its median round's numbers but
+// for the errors and statuses of every round, and returns the median
+// rounds of those that got responses, in the order of their colours.
+func summaryTable(b *strings.Builder, cfg *config, bs []*backendRuns) []*result {
+	b.WriteString("<table>\n<tr><th>backend</th><th>requests</th><th>req/s</th><th>errors</th><th>status</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n")
 	var shown []*result
 	for _, br := range bs {
 		name := html.EscapeString(br.backend.String())
 		switch {
 		case br.err != nil:
-			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"8\">unavailable: %s</td></tr>\n", name, html.EscapeString(br.err.Error()))
+			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"9\">unavailable: %s</td></tr>\n", name, html.EscapeString(br.err.Error()))
 			continue
 		case len(br.runs) == 0:
-			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"8\">not run: interrupted</td></tr>\n", name)
+			fmt.Fprintf(b, "<tr><td>%s</td><td colspan=\"9\">not run: interrupted</td></tr>\n", name)
 			continue
-		}
-		var requests uint64
-		for _, r := range br.runs {
-			requests += r.requests
 		}
 		if br.responded() {
 			name = legendEntry(br.backend.String(), len(shown))
 			shown = append(shown, br.median())
 		}
-		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td>%s</tr>\n", name, requests,
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td>%s%s</tr>\n", name, br.median().requests,
 			fmtSpread(br.spreadOf(rpsOf), func(x float64) string { return fmt.Sprintf("%.0f", x) }),
-			html.EscapeString(fmtErrors(br.errors())), latencyCells(br))
+			html.EscapeString(fmtErrors(br.errors())), statusCell(cfg.expect, br.status()), latencyCells(br))
 	}
 	b.WriteString("</table>\n")
 	return shown
 }
 
-// latencyCells are the percentile cells of a summary row: medians over
-// the rounds, the worst max; n/a without responses.
+// statusCell is the status cell of a summary row: the responses by
+// code, those outside -expect-status marked.
+func statusCell(expect statusSet, status map[int]uint64) string {
+	if len(status) == 0 {
+		return "<td>none</td>"
+	}
+	var parts []string
+	for _, part := range strings.Split(fmtStatus(status), ", ") {
+		code, _ := strconv.Atoi(part[:3])
+		if !expect.has(code) {
+			part = `<span class="warn">` + part + "</span>"
+		}
+		parts = append(parts, part)
+	}
+	return "<td>" + strings.Join(parts, ", ") + "</td>"
+}
+
+// latencyCells are the percentile cells of a summary row: the median
+// round's; n/a without responses.
 func latencyCells(br *backendRuns) string {
 	if !br.responded() {
 		return strings.Repeat("<td>n/a</td>", 5)
@@ -137,7 +156,7 @@ func latencyCells(br *backendRuns) string {
 	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
 		fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(pOf(q)).median))
 	}
-	fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(maxOf).max))
+	fmt.Fprintf(&b, "<td>%s</td>", dur(br.spreadOf(maxOf).median))
 	return b.String()
 }
 

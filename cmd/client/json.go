@@ -39,7 +39,9 @@ type jsonResult struct {
 	ConnectFailures   int64             `json:"connect_failures"`
 	Errors            map[string]uint64 `json:"errors"`
 	ErrorSamples      map[string]string `json:"error_samples,omitempty"`
-	Status            map[string]uint64 `json:"status"`
+	Status            map[string]uint64 `json:"status"`            // responses by status code
+	ExpectStatus      string            `json:"expect_status"`     // -expect-status
+	UnexpectedStatus  map[string]uint64 `json:"unexpected_status"` // the codes of Status outside it
 	LatencyMicros     *jsonLatency      `json:"latency_us"`
 	Series            []jsonSecond      `json:"series"`
 	RPSvsStd          *float64          `json:"rps_vs_std,omitempty"`
@@ -57,15 +59,18 @@ type jsonLatency struct {
 }
 
 // A jsonSecond is one second of the run: T is its start in seconds from
-// the end of the warm-up, and the rates are over its length (the last
-// one may be shorter). P50 and P99 are null without responses.
+// the end of the warm-up, and the rates are over its length. The last one
+// may be shorter, Partial, and hold mostly the requests in flight at the
+// end. P50 and P99 are null without responses.
 type jsonSecond struct {
-	T         int      `json:"t_s"`
-	Responses uint64   `json:"responses"`
-	Errors    uint64   `json:"errors"`
-	RPS       float64  `json:"requests_per_s"`
-	P50       *float64 `json:"p50_us"`
-	P99       *float64 `json:"p99_us"`
+	T          int      `json:"t_s"`
+	Responses  uint64   `json:"responses"`
+	Errors     uint64   `json:"errors"`
+	Unexpected uint64   `json:"unexpected"` // responses with a status outside -expect-status
+	Partial    bool     `json:"partial,omitempty"`
+	RPS        float64  `json:"requests_per_s"`
+	P50        *float64 `json:"p50_us"`
+	P99        *float64 `json:"p99_us"`
 }
 
 func us(d time.Duration) float64 { return math.Round(float64(d)/100) / 10 }
@@ -79,7 +84,8 @@ func toJSON(cfg *config, meta runMeta, r *result) jsonResult {
 		Requests: r.requests, RequestsPerSecond: r.rps(), Sent: r.sent, Late: r.late, Dropped: r.dropped,
 		BytesRead: r.conns.read, BytesReadPerSec: float64(perSecond(r.conns.read, r.elapsed)), BytesWritten: r.conns.written,
 		Connects: r.conns.dials + r.conns.dialFailures, ConnectFailures: r.conns.dialFailures,
-		Errors: map[string]uint64{"total": r.failed()}, Status: map[string]uint64{},
+		Errors: map[string]uint64{"total": r.failed()}, Status: codeKeys(r.status),
+		ExpectStatus: cfg.expect.String(), UnexpectedStatus: codeKeys(cfg.expect.outside(r.status)),
 		LatencyMicros: latencyJSON(&r.latency), Series: seriesJSON(r),
 	}
 	if r.err != nil {
@@ -98,10 +104,16 @@ func toJSON(cfg *config, meta runMeta, r *result) jsonResult {
 			j.ErrorSamples[errClassNames[i]] = r.samples[i]
 		}
 	}
-	for code, n := range r.status {
-		j.Status[strconv.Itoa(code)] = n
-	}
 	return j
+}
+
+// codeKeys is status with the codes as JSON keys, never nil.
+func codeKeys(status map[int]uint64) map[string]uint64 {
+	m := map[string]uint64{}
+	for code, n := range status {
+		m[strconv.Itoa(code)] = n
+	}
+	return m
 }
 
 func latencyJSON(h *Histogram) *jsonLatency {
@@ -118,7 +130,9 @@ func seriesJSON(r *result) []jsonSecond {
 	out := make([]jsonSecond, len(r.series))
 	for i := range r.series {
 		s := &r.series[i]
-		out[i] = jsonSecond{T: i, Responses: s.responses, Errors: s.failures, RPS: float64(s.responses) / secondLength(r, i).Seconds()}
+		span := secondLength(r, i)
+		out[i] = jsonSecond{T: i, Responses: s.responses, Errors: s.failures, Unexpected: s.unexpected,
+			RPS: float64(s.responses) / span.Seconds(), Partial: span < time.Second}
 		if s.latency.count > 0 {
 			p50, p99 := us(s.latency.Percentile(0.5)), us(s.latency.Percentile(0.99))
 			out[i].P50, out[i].P99 = &p50, &p99
@@ -134,8 +148,8 @@ func secondLength(r *result, i int) time.Duration {
 }
 
 // A jsonBackend is a backend's entry in -compare -json: its median round
-// in full, with the ratios of the medians to std's, and every round in
-// brief.
+// (by requests/s) in full, with the ratios of the median rounds to std's,
+// and every round in brief.
 type jsonBackend struct {
 	jsonResult
 	Rounds    []jsonRound `json:"rounds"`
@@ -151,6 +165,8 @@ type jsonRound struct {
 	Interrupted       bool     `json:"interrupted"`
 }
 
+// A jsonSpread is a number over the rounds: Median is its value in the
+// median round (by requests/s), the one the rest of the entry describes.
 type jsonSpread struct {
 	Median float64 `json:"median"`
 	Min    float64 `json:"min"`

@@ -36,7 +36,7 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 	s := newSchedule(cfg, start)
 	s.onMeasure = func() { base, measured = conns.totals(), true }
 	ser := &series{start: s.measure}
-	workers := newWorkers(cfg.conns, ser)
+	workers := newWorkers(cfg.conns, ser, cfg.expect)
 	stopProgress := startProgress(cfg.progress, b, start, workers)
 	runWorkers(ctx, cfg, b, s, &conns, workers)
 	stopped := time.Now()
@@ -78,7 +78,7 @@ func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns 
 }
 
 // runHTTP sends requests one after another through the client's Transport
-// until s says the run is over. After a failed dial it backs off.
+// until s says the run is over. After a failure to connect it backs off.
 func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byte, w *worker, s *schedule) {
 	var (
 		wait timer
@@ -97,12 +97,12 @@ func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byt
 			return // interrupted: neither a response nor a failure
 		case err != nil:
 			w.fail(sl, err, 1)
-			if isDialError(err) {
+			if connectFailed(err) {
 				s.pause(ctx, &wait, bo.failed())
 			}
 		default:
 			bo.reset()
-			w.response(sl, resp.StatusCode, resp.Status)
+			w.response(sl, resp.StatusCode)
 		}
 	}
 }

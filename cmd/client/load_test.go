@@ -5,17 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
@@ -85,10 +89,9 @@ func TestLoad(t *testing.T) {
 	})
 }
 
-// Non-2xx responses count as requests and as bad_status failures; a
-// refused connection as connect_refused, with a sample message, no
-// latency, and dials backed off rather than repeated in a loop. Either
-// way the exit status is 1.
+// A refused connection counts as connect_refused, with a sample message,
+// no latency, and dials backed off rather than repeated in a loop; the
+// exit status is 1.
 func TestLoadErrors(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -98,14 +101,8 @@ func TestLoadErrors(t *testing.T) {
 		ln.Close()
 		refused := "http://" + ln.Addr().String()
 		for _, pipeline := range []string{"0", "2"} {
-			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "2", "-d", "200ms", server(t)+"/missing")
-			if code != exitFailed || r.Requests == 0 || r.Errors["bad_status"] != r.Requests || r.Errors["total"] != r.Requests ||
-				r.Status["404"] != r.Requests || r.ErrorSamples["bad_status"] != "404 Not Found" {
-				t.Errorf("404s, pipeline %s: exit %d, %+v", pipeline, code, r)
-			}
-
 			// Without the back-off, 300 ms are thousands of dials; with it, about 6 per connection.
-			code, r, _ = loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "2", "-d", "300ms", refused)
+			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "2", "-d", "300ms", refused)
 			if code != exitFailed || r.Requests != 0 || r.Errors["connect_refused"] == 0 || r.Errors["total"] != r.Errors["connect_refused"] ||
 				r.ConnectFailures == 0 || r.ConnectFailures > 20 || r.Connects != r.ConnectFailures || r.LatencyMicros != nil ||
 				!strings.Contains(r.ErrorSamples["connect_refused"], "connection refused") {
@@ -156,39 +153,20 @@ func TestLoadPipelineServerCloses(t *testing.T) {
 // closing with requests unread would reset the connection, and the reset
 // could destroy the response before the client reads it.
 func oneShotServer(t *testing.T, announce bool) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
 	header := ""
 	if announce {
 		header = "Connection: close\r\n"
 	}
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
-				c.(*net.TCPConn).CloseWrite()
-				io.Copy(io.Discard, c)
-			})
+	return rawServer(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	})
-	return "http://" + ln.Addr().String() + "/"
+		io.Copy(io.Discard, req.Body)
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
+		c.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, c)
+	}) + "/"
 }
 
 // -rate sends at a fixed total rate: 200/s for 500 ms is 100 requests,
@@ -240,4 +218,93 @@ func TestProgressLine(t *testing.T) {
 	if got, want := progressLine(b, 3*1e9, 45678, 15226, 2), "auto=uring    3s  45678 responses  15226/s  2 failed"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// mixedServer answers its requests 200, 301, 404, 500, 200, ... in turn.
+func mixedServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	codes := []int{200, 301, 404, 500}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := codes[(n.Add(1)-1)%int64(len(codes))]
+		if code == 301 {
+			w.Header().Set("Location", "/elsewhere")
+		}
+		w.WriteHeader(code)
+		io.WriteString(w, "status\n")
+	})
+	backendtest.Serve(t, ln, &ringhttp.Server{Handler: h}, ringhttp.ErrServerClosed)
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// Responses are counted by status code in every report, and none is an
+// error; -expect-status (2xx by default) decides the exit status, and
+// the codes outside it are named on stderr with their counts.
+func TestLoadStatuses(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		for _, pipeline := range []string{"0", "2"} {
+			for _, tc := range []struct {
+				expect  []string
+				code    int
+				outside string // on stderr
+			}{
+				{nil, exitFailed, "30 responses outside -expect-status 2xx: 301: 10, 404: 10, 500: 10"},
+				{[]string{"-expect-status", "200-404"}, exitFailed, "10 responses outside -expect-status 200-404: 500: 10"},
+				{[]string{"-expect-status", "200,301,4xx,500"}, exitOK, ""},
+				{[]string{"-expect-status", "1xx,2xx,3xx,4xx,5xx"}, exitOK, ""},
+			} {
+				args := append([]string{"-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "2", "-n", "40"}, tc.expect...)
+				code, r, errOut := loadJSON(t, append(args, mixedServer(t))...)
+				want := map[string]uint64{"200": 10, "301": 10, "404": 10, "500": 10}
+				if code != tc.code || r.Requests != 40 || r.Errors["total"] != 0 || !maps.Equal(r.Status, want) ||
+					uint64(len(r.UnexpectedStatus)) != uint64(strings.Count(tc.outside, ": 10")) {
+					t.Errorf("%q: exit %d, want %d; %+v", args, code, tc.code, r)
+				}
+				if wantErr := "client: " + b.Name + ": " + tc.outside + "\n"; tc.outside == "" && errOut != "" || tc.outside != "" && errOut != wantErr {
+					t.Errorf("%q: stderr %q, want %q", args, errOut, wantErr)
+				}
+			}
+		}
+		file := filepath.Join(t.TempDir(), "page.html")
+		code, out, _ := runClient(t, "-load", "-backend", b.Name, "-c", "1", "-n", "8", "-html", file, mixedServer(t))
+		if code != exitFailed || !strings.Contains(out, "\n  errors    0\n  status    200: 2, 301: 2, 404: 2, 500: 2 (6 outside -expect-status 2xx)\n") {
+			t.Errorf("text: exit %d:\n%s", code, out)
+		}
+		page, err := os.ReadFile(file)
+		if err != nil || !strings.Contains(string(page), `<td>200: 2, <span class="warn">301: 2</span>, <span class="warn">404: 2</span>, <span class="warn">500: 2</span></td>`) ||
+			!strings.Contains(string(page), `<p class="warn">`+b.Name+`: 6 responses outside -expect-status 2xx: 301: 2, 404: 2, 500: 2.</p>`) {
+			t.Errorf("-html: %v; no status cell or note in\n%s", err, page)
+		}
+	})
+}
+
+// A connection whose TLS handshakes fail backs off as one whose dials
+// fail does: 4 connections for 500 ms against a server whose certificate
+// the client does not trust make about 6 handshakes each (10, 20, 40, ...
+// ms apart), not hundreds.
+func TestLoadTLSBackoff(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
+		for _, pipeline := range []string{"0", "2"} {
+			var handshakes atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					handshakes.Add(1)
+				}
+			}
+			srv.StartTLS()
+			code, r, _ := loadJSON(t, "-load", "-backend", b.Name, "-pipeline", pipeline, "-c", "4", "-d", "500ms", srv.URL)
+			srv.Close()
+			n := handshakes.Load()
+			if code != exitFailed || r.Requests != 0 || r.Errors["tls"] == 0 || r.Errors["tls"] != r.Errors["total"] || n < 4 || n > 40 {
+				t.Errorf("pipeline %s: exit %d, %d handshakes (want 4 to 40), errors %v", pipeline, code, n, r.Errors)
+			}
+			t.Logf("pipeline %s: %d handshakes, %d tls errors", pipeline, n, r.Errors["tls"])
+		}
+	})
 }

@@ -40,20 +40,33 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit statuses.
+// Exit statuses. Fetch mode fails with curl's numbers (see curlExit), so
+// that scripts written for curl read ours the same way.
 const (
 	exitOK          = 0
-	exitFailed      = 1   // the request failed; under load, any request failed or none completed
+	exitFailed      = 1   // the request failed; under load, a request failed, a status was not expected or none completed
 	exitUsage       = 2   // bad flags or a bad URL
-	exitHTTPError   = 22  // -f: the status was 400 or more (curl's number)
 	exitInterrupted = 130 // cancelled (Ctrl-C), as a shell reports a SIGINT death
+
+	exitResolve     = 6  // the host name did not resolve
+	exitConnect     = 7  // no connection: refused, unreachable
+	exitPartial     = 18 // the body ended before its length
+	exitHTTPError   = 22 // -f: the status was 400 or more
+	exitWrite       = 23 // the output could not be written
+	exitTimeout     = 28 // -timeout (-m) expired
+	exitTLS         = 35 // the TLS handshake failed
+	exitRedirects   = 47 // -L: more than 50 redirects
+	exitEmptyReply  = 52 // the server closed the connection without answering
+	exitReceive     = 56 // the connection failed while the response arrived
+	exitCertificate = 60 // the server's certificate is not trusted
+	exitBadEncoding = 61 // --compressed: the body did not decode
 )
 
 // run is the whole command, with its arguments and output streams passed
 // in so that tests can run it in-process. It returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseArgs(args, stdout)
-	if err == errHelp {
+	if err == errDone {
 		return exitOK
 	}
 	if err != nil {

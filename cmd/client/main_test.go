@@ -103,11 +103,21 @@ func TestFetchRequest(t *testing.T) {
 		}
 
 		file := filepath.Join(t.TempDir(), "body")
-		os.WriteFile(file, []byte("from\na file\n"), 0o644)
-		code, out, errOut = runClient(t, "-backend", b.Name, "-H", "Content-Type: text/plain", "-data", "@"+file, url)
-		want = "POST /echo host=" + strings.TrimPrefix(base, "http://") + "\nX-A: \nX-B: \nContent-Type: text/plain\nbody=from\na file\n\n"
-		if code != 0 || out != want {
-			t.Errorf("exit %d, stdout %q, stderr %q; want stdout %q", code, out, errOut, want)
+		os.WriteFile(file, []byte("from\r\na file\n"), 0o644)
+		host := strings.TrimPrefix(base, "http://")
+		for _, tc := range []struct {
+			args []string
+			body string
+		}{
+			{[]string{"--data-binary", "@" + file}, "from\r\na file\n"},
+			{[]string{"-d", "@" + file}, "froma file"}, // curl's -d drops CR and LF
+			{[]string{"--data", "@" + file, "--data-raw", "@x", "-d", "y"}, "froma file&@x&y"},
+		} {
+			code, out, errOut = runClient(t, append([]string{"-backend", b.Name, "-H", "Content-Type: text/plain", url}, tc.args...)...)
+			want = "POST /echo host=" + host + "\nX-A: \nX-B: \nContent-Type: text/plain\nbody=" + tc.body + "\n"
+			if code != 0 || out != want {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want stdout %q", tc.args, code, out, errOut, want)
+			}
 		}
 	})
 }
@@ -128,8 +138,8 @@ func TestFetchErrors(t *testing.T) {
 			code int
 			want string // a regexp for the one line on stderr
 		}{
-			{[]string{refused}, exitFailed, `^client: GET ` + regexp.QuoteMeta(refused) + ` on ` + b.Name + `: .*connection refused\n$`},
-			{[]string{"-timeout", "200ms", stall}, exitFailed, `^client: GET \S+/stall on ` + b.Name + `: timeout after 200ms \(-timeout\): .*\n$`},
+			{[]string{refused}, exitConnect, `^client: GET ` + regexp.QuoteMeta(refused) + ` on ` + b.Name + `: .*connection refused\n$`},
+			{[]string{"-timeout", "200ms", stall}, exitTimeout, `^client: GET \S+/stall on ` + b.Name + `: timeout after 200ms \(-timeout\): .*\n$`},
 			{[]string{"http://bad host/"}, exitUsage, `^client: bad URL "http://bad host/": .*\n$`},
 			{[]string{"ftp://example.test/"}, exitUsage, `^client: bad URL "ftp://example.test/": scheme "ftp" is not http or https\n$`},
 			{[]string{"http:///path"}, exitUsage, `^client: bad URL "http:///path": no host\n$`},
@@ -149,16 +159,26 @@ func TestUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "want one URL, got 0 arguments"},
-		{[]string{"a", "b"}, "want one URL, got 2 arguments"},
+		{nil, "want a URL, got none"},
+		{[]string{"-load", "a", "b"}, "-load takes one URL, got 2 arguments"},
+		{[]string{"-compare", "a", "b"}, "-compare takes one URL, got 2 arguments"},
+		{[]string{"-o", "f", "-o", "g", "x"}, "2 -o files for 1 URLs"},
 		{[]string{"-nope", "x"}, "flag provided but not defined: -nope"},
 		{[]string{"-load", "-d", "body", "x"}, `-d "body": in -load and -compare mode -d is the duration`},
 		{[]string{"-load", "-i", "x"}, "-i does not apply in -load mode"},
 		{[]string{"-compare", "-backend", "epoll", "x"}, "-backend does not apply in -compare mode"},
 		{[]string{"-pipeline", "4", "x"}, "-pipeline does not apply in fetch mode"},
 		{[]string{"-load", "-c", "0", "x"}, "-c must be at least 1"},
-		{[]string{"-d", "a", "-data", "b", "x"}, "-d and -data are the same flag"},
-		{[]string{"-H", "no colon", "x"}, `want 'Key: value', got "no colon"`},
+		{[]string{"-H", "no colon", "x"}, `want 'Key: value', 'Key:' or 'Key;', got "no colon"`},
+		{[]string{"-u", "nopassword", "x"}, `-u "nopassword": want user:password`},
+		{[]string{"-m", "0", "x"}, "-m 0: want a positive number of seconds"},
+		{[]string{"-m", "1", "-timeout", "1s", "x"}, "-m and -timeout are the same limit"},
+		{[]string{"-load", "-w", "%{http_code}", "x"}, "-w does not apply in -load mode"},
+		{[]string{"-load", "--include", "x"}, "-i does not apply in -load mode"},
+		{[]string{"-expect-status", "2xx", "x"}, "-expect-status does not apply in fetch mode"},
+		{[]string{"-load", "-expect-status", "6xx", "x"}, `-expect-status "6xx": "6xx": a class is 1xx to 5xx`},
+		{[]string{"-load", "-expect-status", "200-199", "x"}, `"200-199": an empty range`},
+		{[]string{"-load", "-expect-status", "2OO", "x"}, `"2OO": want a status code`},
 		{[]string{"-backend", "kqueue", "x"}, `unknown backend "kqueue"`},
 		{[]string{"-load", "-backend", "foo", "x"}, `unknown backend "foo"`},
 		{[]string{"-compare", "-rounds", "0", "x"}, "-rounds must be at least 1"},
@@ -171,7 +191,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"-I", "-X", "GET", "x"}, "-I sends a HEAD request"},
 		{[]string{"--cacert", "/nonexistent/ca.pem", "x"}, "-cacert: open /nonexistent/ca.pem"},
 		{[]string{"-cacert", "/dev/null", "x"}, "no PEM certificate"},
-		{[]string{"-fsX", "x"}, "flag provided but not defined: -fsX"},
+		{[]string{"-fsX", "x"}, "want a URL, got none"},                        // -X took x, as with curl
 		{[]string{"-s", "-nope", "x"}, "flag provided but not defined: -nope"}, // -s does not hide bad usage
 	} {
 		code, out, errOut := runClient(t, tc.args...)
@@ -180,7 +200,8 @@ func TestUsage(t *testing.T) {
 		}
 	}
 	code, out, errOut := runClient(t, "-help")
-	if code != 0 || !strings.HasPrefix(out, "Usage:") || !strings.Contains(out, "coordinated omission") || !strings.Contains(out, "-pipeline") || errOut != "" {
+	if code != 0 || !strings.HasPrefix(out, "Usage:") || !strings.Contains(out, "coordinated omission") || !strings.Contains(out, "-pipeline") ||
+		!strings.Contains(out, "\nEnvironment:\n  RINGNET_BACKEND=epoll|uring") || errOut != "" {
 		t.Errorf("-help: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

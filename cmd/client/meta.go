@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/ringnet/ringnet/internal/buildinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,7 +30,7 @@ type runMeta struct {
 func currentMeta() runMeta {
 	return runMeta{
 		Date:    time.Now().Format(time.RFC3339),
-		Version: ringnetVersion(),
+		Version: buildinfo.Version(),
 		Go:      runtime.Version(),
 		Kernel:  kernelRelease(),
 		CPU:     cpuModel(),
@@ -41,34 +41,6 @@ func currentMeta() runMeta {
 // String is the metadata on one line, as the text report shows it.
 func (m runMeta) String() string {
 	return fmt.Sprintf("%s, ringnet %s, %s, Linux %s, %d × %s", m.Date, m.Version, m.Go, m.Kernel, m.CPUs, m.CPU)
-}
-
-// ringnetVersion is the module version of this build, with the VCS
-// revision when the build recorded one: "(devel) 1a2b3c4d5e6f+dirty".
-func ringnetVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value[:min(len(s.Value), 12)]
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if rev != "" {
-		v += " " + rev + dirty
-	}
-	return v
 }
 
 func kernelRelease() string {

@@ -51,7 +51,7 @@ func newPipeliner(cfg *config, b backend, n *connStats) *pipeliner {
 // closes it, until s says the run is over. Every request of a batch that
 // gets no response counts as one failure: a refused dial fails the whole
 // batch, and a server that closes after k responses fails the other N-k.
-// After a failed dial it backs off.
+// After a failure to connect (dial or TLS handshake) it backs off.
 func (p *pipeliner) run(ctx context.Context, w *worker, s *schedule) {
 	var (
 		conn net.Conn
@@ -99,8 +99,8 @@ func (p *pipeliner) run(ctx context.Context, w *worker, s *schedule) {
 	}
 }
 
-// connect dials the server within -timeout, closing the connection if ctx
-// is cancelled while it is in use.
+// connect dials the server and makes the TLS handshake within -timeout,
+// closing the connection if ctx is cancelled while it is in use.
 func (p *pipeliner) connect(ctx context.Context) (net.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
@@ -109,7 +109,12 @@ func (p *pipeliner) connect(ctx context.Context) (net.Conn, error) {
 		return nil, err
 	}
 	if p.tls != nil {
-		c = tls.Client(c, p.tls)
+		tc := tls.Client(c, p.tls)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c = tc
 	}
 	return &interruptible{Conn: c, stop: context.AfterFunc(ctx, func() { c.Close() })}, nil
 }
@@ -136,7 +141,7 @@ func (p *pipeliner) exchange(conn net.Conn, br *bufio.Reader, w *worker, sl slot
 			continue // 1xx: the final response follows
 		}
 		got++
-		w.response(sl, resp.StatusCode, resp.Status)
+		w.response(sl, resp.StatusCode)
 		if resp.Close {
 			return got, errUnanswered
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +11,10 @@ import (
 
 // reportLoad prints the result of a -load run, as text or, with -json, as
 // JSON; -html and -hgrm also write their files. It warns on stderr when
-// the open model fell short of -rate. It returns the exit status: 130 if
-// the run was interrupted, 1 if a request failed or none completed.
+// the open model fell short of -rate, and names the statuses outside
+// -expect-status. It returns the exit status: 130 if the run was
+// interrupted, 1 if a request failed, a status was not expected or none
+// completed.
 func reportLoad(cfg *config, meta runMeta, r *result, stdout, stderr io.Writer) int {
 	var err error
 	if cfg.json {
@@ -30,13 +31,16 @@ func reportLoad(cfg *config, meta runMeta, r *result, stdout, stderr io.Writer) 
 	if w := r.rateWarning(cfg); w != "" {
 		cfg.diag(stderr, "%s", w)
 	}
+	if l := cfg.expect.outsideLine(r.status); l != "" {
+		cfg.diag(stderr, "client: %s: %s", r.backend, l)
+	}
 	switch {
 	case err != nil:
 		cfg.diag(stderr, "client: %v", err)
 		return exitFailed
 	case r.interrupted:
 		return exitInterrupted
-	case !r.ok():
+	case !r.ok(cfg.expect):
 		return exitFailed
 	}
 	return exitOK
@@ -98,7 +102,7 @@ func textReport(cfg *config, meta runMeta, r *result) string {
 		fmtBytes(r.conns.written), fmtBytes(perSecond(r.conns.written, r.elapsed)))
 	fmt.Fprintf(&b, "  connects  %d (%d failed)%s\n", r.conns.dials+r.conns.dialFailures, r.conns.dialFailures, afterWarmup(cfg))
 	b.WriteString(errorLines(r))
-	fmt.Fprintf(&b, "  status    %s\n", fmtStatus(r.status))
+	fmt.Fprintf(&b, "  status    %s\n", statusLine(cfg.expect, r.status))
 	fmt.Fprintf(&b, "  latency   %s\n", latencyLine(&r.latency))
 	fmt.Fprintf(&b, "  run       %s, backend %s\n", meta, r.backend)
 	return b.String()
@@ -147,6 +151,16 @@ func errorLines(r *result) string {
 	return b.String()
 }
 
+// statusLine is the status row: the responses by code, and how many of
+// them fell outside -expect-status.
+func statusLine(expect statusSet, status map[int]uint64) string {
+	line := fmtStatus(status)
+	if out := expect.outside(status); out != nil {
+		line += fmt.Sprintf(" (%d outside -expect-status %s)", sum(out), expect)
+	}
+	return line
+}
+
 // latencyLine is the latency row: its percentiles, or n/a when no
 // response arrived (a run against a refused port has no latency, and
 // 0ns would read as a fast one).
@@ -173,23 +187,6 @@ func fmtErrors(errs [numErrClasses]uint64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%d (%s)", n, strings.Join(parts, ", "))
-}
-
-// fmtStatus lists the responses by status code: "200: 1234, 404: 5".
-func fmtStatus(status map[int]uint64) string {
-	if len(status) == 0 {
-		return "none"
-	}
-	codes := make([]int, 0, len(status))
-	for c := range status {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	parts := make([]string, len(codes))
-	for i, c := range codes {
-		parts[i] = fmt.Sprintf("%d: %d", c, status[c])
-	}
-	return strings.Join(parts, ", ")
 }
 
 // fmtDur shows a latency with three significant digits in a fitting unit.

@@ -14,7 +14,7 @@ type result struct {
 	late        uint64                // open model: requests sent late, every connection busy
 	due         uint64                // open model: requests due while the run lasted
 	dropped     uint64                // open model: requests due but never sent
-	errors      [numErrClasses]uint64 // failed requests by class; bad_status counts responses
+	errors      [numErrClasses]uint64 // failed requests by class
 	samples     [numErrClasses]string // one message of each class that occurred
 	status      map[int]uint64        // responses by status code
 	conns       connTotals            // dials and bytes
@@ -45,7 +45,7 @@ func collect(b backend, workers []*worker, ser *series) *result {
 	return r
 }
 
-// failed returns the number of requests that failed, bad_status included.
+// failed returns the number of requests that failed: the errors.
 func (r *result) failed() uint64 {
 	var n uint64
 	for _, e := range r.errors {
@@ -54,8 +54,11 @@ func (r *result) failed() uint64 {
 	return n
 }
 
-// ok reports whether the run completed requests and none failed.
-func (r *result) ok() bool { return r.err == nil && r.requests > 0 && r.failed() == 0 }
+// ok reports whether the run completed requests, none failed and every
+// status was one of expect.
+func (r *result) ok(expect statusSet) bool {
+	return r.err == nil && r.requests > 0 && r.failed() == 0 && expect.outside(r.status) == nil
+}
 
 // rps returns the responses per second.
 func (r *result) rps() float64 {

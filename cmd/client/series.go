@@ -9,9 +9,10 @@ import (
 // A second is what one second of a run measured: the responses and
 // failures that completed in it, and their latencies.
 type second struct {
-	responses uint64
-	failures  uint64 // bad_status included, as in the totals
-	latency   coarseHistogram
+	responses  uint64
+	failures   uint64 // requests that failed: errors, as in the totals
+	unexpected uint64 // responses with a status outside -expect-status
+	latency    coarseHistogram
 }
 
 // A series collects a run's seconds, counted from its start (the end of
@@ -35,6 +36,7 @@ func (ss *series) add(i int, s *second) {
 	t := &ss.secs[i]
 	t.responses += s.responses
 	t.failures += s.failures
+	t.unexpected += s.unexpected
 	t.latency.Merge(&s.latency)
 }
 

@@ -10,6 +10,7 @@ import (
 // atomics are read by the progress line while the run lasts; they count
 // the warm-up too, the rest only requests that count.
 type worker struct {
+	expect  statusSet // -expect-status
 	latency Histogram
 	status  map[int]uint64
 	errors  [numErrClasses]uint64
@@ -22,10 +23,10 @@ type worker struct {
 	failures  atomic.Uint64
 }
 
-func newWorkers(n int, s *series) []*worker {
+func newWorkers(n int, s *series, expect statusSet) []*worker {
 	ws := make([]*worker, n)
 	for i := range ws {
-		ws[i] = &worker{status: map[int]uint64{}, sec: secondBuffer{series: s, i: -1}}
+		ws[i] = &worker{expect: expect, status: map[int]uint64{}, sec: secondBuffer{series: s, i: -1}}
 	}
 	return ws
 }
@@ -41,12 +42,14 @@ func (w *worker) sending(sl slot) {
 	}
 }
 
-// response records a response of sl that is complete now; status is its
-// status line's code and text ("404 Not Found").
-func (w *worker) response(sl slot, code int, status string) {
+// response records a response of sl that is complete now, by its status
+// code: every engine records its responses here. A code outside
+// -expect-status is no error (the exchange worked) but fails the run: it
+// counts on the progress line and in its second as such.
+func (w *worker) response(sl slot, code int) {
 	w.responses.Add(1)
-	bad := code < 200 || code > 299
-	if bad {
+	unexpected := !w.expect.has(code)
+	if unexpected {
 		w.failures.Add(1)
 	}
 	if !sl.counted {
@@ -59,9 +62,8 @@ func (w *worker) response(sl slot, code int, status string) {
 	s := w.sec.at(now)
 	s.responses++
 	s.latency.Record(d)
-	if bad {
-		w.count(errBadStatus, 1, status)
-		s.failures++
+	if unexpected {
+		s.unexpected++
 	}
 }
 
@@ -71,13 +73,10 @@ func (w *worker) fail(sl slot, err error, n int) {
 	if !sl.counted {
 		return
 	}
-	w.count(classify(err), n, errorSample(err))
-	w.sec.at(time.Now()).failures += uint64(n)
-}
-
-func (w *worker) count(c errClass, n int, sample string) {
+	c := classify(err)
 	w.errors[c] += uint64(n)
 	if w.samples[c] == "" {
-		w.samples[c] = sample
+		w.samples[c] = errorSample(err)
 	}
+	w.sec.at(time.Now()).failures += uint64(n)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"expvar"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -17,8 +16,8 @@ func newAdmin(m *metrics, log *slog.Logger) *http.Server {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.Handle("/debug/vars", expvar.Handler())
-	mux.Handle("GET /metrics", m)
+	mux.HandleFunc("/debug/vars", m.serveVars)
+	mux.Handle("GET /metrics", m.handler(log))
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: defaultReadHeaderTimeout,

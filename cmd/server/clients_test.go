@@ -1,19 +1,18 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
+	"github.com/ringnet/ringnet/internal/testtool"
 )
 
 // TestRealClients drives cmd/server on every backend with the clients
 // people point at servers: curl, ab -k, h2load --h1 and wrk. Each must see
-// every request answered with 2xx. A missing tool skips with the package to
-// install, or fails when RINGNET_REQUIRE_TOOLS is set (CI installs them).
+// every request answered with 2xx. A missing tool skips (testtool.Path).
 func TestRealClients(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T, b backendtest.Backend) {
 		url := startServer(t, testConfig(b)).url
@@ -46,25 +45,11 @@ func TestRealClients(t *testing.T) {
 // tool runs a client, skipping (or failing, in CI) if it is not installed.
 func tool(t *testing.T, pkg, name string, args ...string) string {
 	t.Helper()
-	requireTool(t, pkg, name)
-	out, err := exec.Command(name, args...).CombinedOutput()
+	out, err := exec.Command(testtool.Path(t, name, pkg), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, out)
 	}
 	return string(out)
-}
-
-// requireTool skips t if the tool name is not installed, or fails it
-// when RINGNET_REQUIRE_TOOLS is set (CI installs the tools).
-func requireTool(t *testing.T, pkg, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		msg := name + " is not installed: apt-get install -y " + pkg
-		if os.Getenv("RINGNET_REQUIRE_TOOLS") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 }
 
 func expect(t *testing.T, name, out string, patterns ...string) {

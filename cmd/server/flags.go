@@ -5,12 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	ringhttp "github.com/ringnet/ringnet/http"
+	"github.com/ringnet/ringnet/internal/buildinfo"
+	"github.com/ringnet/ringnet/internal/envhelp"
 )
 
 // Timeout defaults. Each bounds how long one client can hold server
@@ -37,15 +38,20 @@ const (
 // backendNames are the values -backend accepts.
 var backendNames = []string{"auto", "epoll", "uring", "std"}
 
-// modeNames are the values -mode accepts, in ringhttp.Mode's order.
-var modeNames = []string{"auto", "inline", "goroutine"}
+// serverModes are the ringhttp.Server modes -mode chooses from, by the
+// names in modeNames (their String).
+var serverModes = []ringhttp.Mode{ringhttp.ModeAuto, ringhttp.ModeInline, ringhttp.ModeGoroutine}
 
-// serverModes maps -mode to ringhttp.Server.Mode.
-var serverModes = map[string]ringhttp.Mode{
-	"auto":      ringhttp.ModeAuto,
-	"inline":    ringhttp.ModeInline,
-	"goroutine": ringhttp.ModeGoroutine,
-}
+// modeNames are the values -mode accepts.
+var modeNames = func() (names []string) {
+	for _, m := range serverModes {
+		names = append(names, m.String())
+	}
+	return names
+}()
+
+// serverMode is the mode -mode names.
+func serverMode(name string) ringhttp.Mode { return serverModes[slices.Index(modeNames, name)] }
 
 // config is the command line, parsed.
 type config struct {
@@ -196,34 +202,26 @@ Routes:
 	fmt.Fprint(w, `
 Admin routes (only with -admin, on their own listener):
   /debug/pprof/   net/http/pprof
-  /debug/vars     expvar
-  /metrics        Prometheus text: requests by status class, latency
-                  histogram, open and idle connections, backend
+  /debug/vars     expvar: cmdline, memstats, and the ringnet series of
+                  /metrics under "ringnet"
+  /metrics        Prometheus: the Go runtime and the process; requests by
+                  code and method, a latency histogram, open and idle
+                  connections, the backend; per event loop its
+                  connections and queued bytes, and the hand-offs,
+                  routes learned as blocking and sweeper closes
 
 SIGTERM or SIGINT stops accepting, waits up to -shutdown-timeout for
 in-flight requests and exits 0; a second signal exits at once with 1.
 
+`+envhelp.Text+`
 Flags:
 `)
 	fs.PrintDefaults()
 }
 
-// printVersion is -version: the module version the binary was built
-// from (with its VCS revision, when go build recorded one) and Go's.
+// printVersion is -version: the line of buildinfo.Line, which names the
+// module version the binary was built from (with its VCS revision, when
+// go build recorded one) and Go's.
 func printVersion(w io.Writer) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		fmt.Fprintln(w, "server: no build information")
-		return
-	}
-	line := fmt.Sprintf("%s %s %s", bi.Path, bi.Main.Version, bi.GoVersion)
-	for _, s := range bi.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			line += " " + s.Key + "=" + s.Value
-		case s.Key == "vcs.modified" && s.Value == "true":
-			line += " (modified)"
-		}
-	}
-	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, buildinfo.Line())
 }

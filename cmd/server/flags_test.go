@@ -34,6 +34,7 @@ func TestCommandLine(t *testing.T) {
 			"-read-header-timeout", "-write-timeout", "(default 1m0s)", "-idle-timeout", "(default 2m0s)",
 			"-tls-cert", "-access-log", "-log-json", "-admin", "-dotfiles", "-version",
 			"-reuseport", "tcp_migrate_req", "-max-conns int",
+			"Environment:", "RINGNET_BACKEND=epoll|uring",
 		}},
 		{[]string{"-version"}, 0, []string{"github.com/ringnet/ringnet/cmd/server", runtime.Version()}, nil},
 	} {

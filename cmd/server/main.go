@@ -13,9 +13,9 @@
 // server -h lists every flag; SIGTERM or SIGINT drains and exits 0.
 //
 // Files by role: flags.go (the command line), main.go (start, serve,
-// shut down), routes.go, static.go (-dir), observe.go (the recorder the
-// access log and the metrics share), accesslog.go, admin.go and
-// metrics.go (-admin).
+// shut down), logger.go (stderr's format), routes.go, static.go (-dir),
+// observe.go (the recorder the access log and the metrics share),
+// accesslog.go, admin.go and metrics.go (-admin).
 package main
 
 import (
@@ -67,13 +67,6 @@ func command(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		return 1
 	}
 	return 0
-}
-
-func newLogger(w io.Writer, json bool) *slog.Logger {
-	if json {
-		return slog.New(slog.NewJSONHandler(w, nil))
-	}
-	return slog.New(slog.NewTextHandler(w, nil))
 }
 
 // run serves until a signal arrives on sigs, then drains. Access log
@@ -160,7 +153,7 @@ func start(cfg config, log *slog.Logger, accessOut io.Writer) (_ *server, err er
 		WriteTimeout:      cfg.writeTimeout,
 		IdleTimeout:       orNone(cfg.idleTimeout),
 		ErrorLog:          log,
-		Mode:              serverModes[cfg.mode],
+		Mode:              serverMode(cfg.mode),
 		MaxConns:          cfg.maxConns,
 	}
 	s.mode = cfg.mode

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -65,7 +64,7 @@ type testServer struct {
 func startServer(t *testing.T, cfg config) *testServer {
 	t.Helper()
 	ts := &testServer{sigs: make(chan os.Signal, 2), done: make(chan struct{}), log: &lineSink{}, access: &lineSink{}}
-	s, err := start(cfg, slog.New(slog.NewTextHandler(ts.log, nil)), ts.access)
+	s, err := start(cfg, newLogger(ts.log, cfg.logJSON), ts.access)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,34 +1,36 @@
 package main
 
 import (
+	"encoding/json"
+	"expvar"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	ringhttp "github.com/ringnet/ringnet/http"
 )
 
-// latencyBuckets are the upper bounds, in seconds, of the request
-// duration histogram: the Prometheus client libraries' defaults.
-var latencyBuckets = [...]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
-
-// metrics counts what /metrics exposes, in the Prometheus text format
-// written by hand (the module depends on nothing but x/sys). Its
-// methods may be called concurrently.
+// metrics is what -admin exports: through prometheus/client_golang on
+// /metrics (the Go runtime's and the process's series, requests by code
+// and method, their latency, the connections and the event loops), and
+// the same ringnet series as JSON on /debug/vars. Its methods may be
+// called concurrently.
 type metrics struct {
-	backend string
-	loops   func() ringhttp.LoopStats // the server's event loops; nil until it exists
-
-	byClass [5]atomic.Uint64 // requests by status class: 1xx … 5xx
-	// buckets counts requests by latency bucket, not cumulated; the last
-	// is +Inf.
-	buckets  [len(latencyBuckets) + 1]atomic.Uint64
-	sumNanos atomic.Int64
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  prometheus.Histogram
+	// loops reports the server's event loops; set once the server
+	// exists, before the admin listener serves.
+	loops func() ringhttp.LoopStats
 
 	mu    sync.Mutex                  // guards conns and idle
 	conns map[net.Conn]http.ConnState // open connections
@@ -36,16 +38,66 @@ type metrics struct {
 }
 
 func newMetrics(backend string) *metrics {
-	return &metrics{backend: backend, conns: make(map[net.Conn]http.ConnState)}
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ringnet_http_requests_total",
+			Help: "HTTP requests served, by status code and method.",
+		}, []string{"code", "method"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ringnet_http_request_duration_seconds",
+			Help:    "Time from the start of a request's handler to its return.",
+			Buckets: prometheus.DefBuckets,
+		}),
+		conns: make(map[net.Conn]http.ConnState),
+	}
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "ringnet_backend_info",
+		Help:        "The backend the server runs on: epoll, uring, or std (Go's net package).",
+		ConstLabels: prometheus.Labels{"backend": backend},
+	})
+	info.Set(1)
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requests,
+		m.latency,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ringnet_http_open_connections",
+			Help: "Connections accepted and not yet closed or hijacked.",
+		}, func() float64 { open, _ := m.connCounts(); return float64(open) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ringnet_http_idle_connections",
+			Help: "Open connections waiting for their next request.",
+		}, func() float64 { _, idle := m.connCounts(); return float64(idle) }),
+		info,
+		newLoopCollector(func() ringhttp.LoopStats {
+			if m.loops == nil {
+				return ringhttp.LoopStats{}
+			}
+			return m.loops()
+		}),
+	)
+	return m
 }
 
-// observe counts a request: an observer.
-func (m *metrics) observe(_ *http.Request, rec *recorder, _ time.Time, elapsed time.Duration) {
-	if class := rec.status() / 100; class >= 1 && class <= 5 {
-		m.byClass[class-1].Add(1)
+// observe counts a request: an observer. The recorder's status is the
+// final one (a 1xx before it is not counted as the request's code).
+func (m *metrics) observe(r *http.Request, rec *recorder, _ time.Time, elapsed time.Duration) {
+	m.requests.WithLabelValues(strconv.Itoa(rec.status()), methodLabel(r.Method)).Inc()
+	m.latency.Observe(elapsed.Seconds())
+}
+
+// methodLabel is the method label of a request: the method in lower case
+// if it is a standard one, else "unknown", so that clients cannot make
+// series without bound (promhttp's convention).
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return strings.ToLower(method)
 	}
-	m.buckets[sort.SearchFloat64s(latencyBuckets[:], elapsed.Seconds())].Add(1)
-	m.sumNanos.Add(int64(elapsed))
+	return "unknown"
 }
 
 // connState tracks open and idle connections: the Server's ConnState.
@@ -65,58 +117,110 @@ func (m *metrics) connState(c net.Conn, st http.ConnState) {
 	m.conns[c] = st
 }
 
-// ServeHTTP is /metrics.
-func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Write(m.appendText(nil))
-}
-
-// appendText appends the metrics in the Prometheus text exposition format.
-func (m *metrics) appendText(b []byte) []byte {
-	b = appendHeader(b, "ringnet_http_requests_total", "counter", "HTTP requests served, by status class.")
-	for i := range m.byClass {
-		b = fmt.Appendf(b, "ringnet_http_requests_total{code=\"%dxx\"} %d\n", i+1, m.byClass[i].Load())
-	}
-
-	const hist = "ringnet_http_request_duration_seconds"
-	b = appendHeader(b, hist, "histogram", "Time from the start of a request's handler to its return.")
-	var count uint64
-	for i := range m.buckets {
-		count += m.buckets[i].Load()
-		le := "+Inf"
-		if i < len(latencyBuckets) {
-			le = strconv.FormatFloat(latencyBuckets[i], 'g', -1, 64)
-		}
-		b = fmt.Appendf(b, "%s_bucket{le=%q} %d\n", hist, le, count)
-	}
-	b = fmt.Appendf(b, "%s_sum %s\n", hist, strconv.FormatFloat(time.Duration(m.sumNanos.Load()).Seconds(), 'g', -1, 64))
-	b = fmt.Appendf(b, "%s_count %d\n", hist, count)
-
+func (m *metrics) connCounts() (open, idle int) {
 	m.mu.Lock()
-	open, idle := len(m.conns), m.idle
-	m.mu.Unlock()
-	b = appendHeader(b, "ringnet_http_open_connections", "gauge", "Connections accepted and not yet closed or hijacked.")
-	b = fmt.Appendf(b, "ringnet_http_open_connections %d\n", open)
-	b = appendHeader(b, "ringnet_http_idle_connections", "gauge", "Open connections waiting for their next request.")
-	b = fmt.Appendf(b, "ringnet_http_idle_connections %d\n", idle)
-
-	if m.loops != nil {
-		st := m.loops()
-		b = appendHeader(b, "ringnet_loop_connections", "gauge", "Connections each event loop serves now.")
-		for i, n := range st.Conns {
-			b = fmt.Appendf(b, "ringnet_loop_connections{loop=\"%d\"} %d\n", i, n)
-		}
-		b = appendHeader(b, "ringnet_loop_handoffs_total", "counter", "Times a loop was given to a new goroutine because a handler blocked on it.")
-		b = fmt.Appendf(b, "ringnet_loop_handoffs_total %d\n", st.HandOffs)
-		b = appendHeader(b, "ringnet_http_blocking_routes", "gauge", "Routes learned to run off the loops, their handlers having blocked several times in a row.")
-		b = fmt.Appendf(b, "ringnet_http_blocking_routes %d\n", st.BlockingRoutes)
-	}
-
-	b = appendHeader(b, "ringnet_backend_info", "gauge", "The backend the server runs on: epoll, uring, or std (Go's net package).")
-	b = fmt.Appendf(b, "ringnet_backend_info{backend=%q} 1\n", m.backend)
-	return b
+	defer m.mu.Unlock()
+	return len(m.conns), m.idle
 }
 
-func appendHeader(b []byte, name, typ, help string) []byte {
-	return fmt.Appendf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+// handler is /metrics: the Prometheus exposition, in the format the
+// scraper asks for (text by default).
+func (m *metrics) handler(log *slog.Logger) http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)})
+}
+
+// serveVars is /debug/vars: expvar's variables (cmdline, memstats), and
+// under "ringnet" the ringnet_* series of /metrics without the prefix:
+// a number, or an object of numbers keyed by label pairs
+// ("code=200,method=get"); a histogram is its count and sum. (expvar's
+// own registry is global to the process, where a test runs several
+// servers: this server's figures go in here instead.)
+func (m *metrics) serveVars(w http.ResponseWriter, _ *http.Request) {
+	ours, err := m.vars()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	fmt.Fprint(w, "{\n")
+	expvar.Do(func(kv expvar.KeyValue) { fmt.Fprintf(w, "%q: %s,\n", kv.Key, kv.Value) })
+	fmt.Fprintf(w, "%q: %s\n}\n", "ringnet", ours)
+}
+
+// vars is the "ringnet" variable of /debug/vars, as JSON.
+func (m *metrics) vars() ([]byte, error) {
+	families, err := m.reg.Gather()
+	if err != nil {
+		return nil, err
+	}
+	vars := make(map[string]any)
+	for _, f := range families {
+		name, ok := strings.CutPrefix(f.GetName(), "ringnet_")
+		if !ok {
+			continue // go_* and process_*: memstats has them
+		}
+		series := make(map[string]any)
+		for _, s := range f.GetMetric() {
+			var labels []string
+			for _, l := range s.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			series[strings.Join(labels, ",")] = seriesValue(s)
+		}
+		if v, ok := series[""]; ok && len(series) == 1 {
+			vars[name] = v
+		} else {
+			vars[name] = series
+		}
+	}
+	return json.Marshal(vars)
+}
+
+func seriesValue(s *dto.Metric) any {
+	switch {
+	case s.GetCounter() != nil:
+		return s.GetCounter().GetValue()
+	case s.GetGauge() != nil:
+		return s.GetGauge().GetValue()
+	case s.GetHistogram() != nil:
+		return map[string]any{"count": s.GetHistogram().GetSampleCount(), "sum": s.GetHistogram().GetSampleSum()}
+	}
+	return nil
+}
+
+// A loopCollector exports ringhttp.Server.LoopStats, read once per scrape.
+type loopCollector struct {
+	stats                                    func() ringhttp.LoopStats
+	conns, queued, handOffs, blocking, swept *prometheus.Desc
+}
+
+func newLoopCollector(stats func() ringhttp.LoopStats) *loopCollector {
+	loop := []string{"loop"}
+	return &loopCollector{
+		stats:    stats,
+		conns:    prometheus.NewDesc("ringnet_loop_connections", "Connections each event loop serves now.", loop, nil),
+		queued:   prometheus.NewDesc("ringnet_loop_queued_bytes", "Response bytes written on each event loop that the kernel has not taken yet: what slow readers hold.", loop, nil),
+		handOffs: prometheus.NewDesc("ringnet_loop_handoffs_total", "Times a loop was given to a new goroutine because a handler blocked on it.", nil, nil),
+		blocking: prometheus.NewDesc("ringnet_http_blocking_routes", "Routes learned to run off the loops, their handlers having blocked several times in a row.", nil, nil),
+		swept:    prometheus.NewDesc("ringnet_loop_sweeper_closes_total", "Loop connections closed because a deadline passed: header, idle, write (a response unread), or the linger after an error response.", nil, nil),
+	}
+}
+
+func (c *loopCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.conns, c.queued, c.handOffs, c.blocking, c.swept} {
+		ch <- d
+	}
+}
+
+func (c *loopCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.stats()
+	for i, n := range st.Conns {
+		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, float64(n), strconv.Itoa(i))
+	}
+	for i, n := range st.Queued {
+		ch <- prometheus.MustNewConstMetric(c.queued, prometheus.GaugeValue, float64(n), strconv.Itoa(i))
+	}
+	ch <- prometheus.MustNewConstMetric(c.handOffs, prometheus.CounterValue, float64(st.HandOffs))
+	ch <- prometheus.MustNewConstMetric(c.blocking, prometheus.GaugeValue, float64(st.BlockingRoutes))
+	ch <- prometheus.MustNewConstMetric(c.swept, prometheus.CounterValue, float64(st.SweeperCloses))
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
+	"github.com/ringnet/ringnet/internal/testtool"
 )
 
 // TestProxyRestart runs the binary twice on one port with -reuseport
@@ -28,7 +29,7 @@ import (
 // under wrk for 10 s, and docs/robustness.md); the new process
 // serves.
 func TestProxyRestart(t *testing.T) {
-	bin := nginxBinary(t)
+	bin := testtool.Path(t, "nginx", "nginx")
 	backendtest.RunServers(t, func(t *testing.T, b backendtest.Backend) {
 		args := []string{"-reuseport", "-access-log", "-backend", b.Name}
 		if !b.Std() {
@@ -244,22 +245,4 @@ func readNginxErrors(t *testing.T, path string) (retried int, other []string) {
 		}
 	}
 	return retried, other
-}
-
-// nginxBinary finds nginx, on PATH or in /usr/sbin (not on every PATH). It
-// skips t if there is none, or fails it when RINGNET_REQUIRE_TOOLS is set,
-// as CI sets it.
-func nginxBinary(t *testing.T) string {
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	if st, err := os.Stat("/usr/sbin/nginx"); err == nil && st.Mode()&0o111 != 0 {
-		return "/usr/sbin/nginx"
-	}
-	msg := "nginx is not installed: apt-get install -y nginx"
-	if os.Getenv("RINGNET_REQUIRE_TOOLS") != "" {
-		t.Fatal(msg + " (RINGNET_REQUIRE_TOOLS is set)")
-	}
-	t.Skip(msg)
-	return ""
 }

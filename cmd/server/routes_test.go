@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestModeFlag(t *testing.T) {
 			ts := startServer(t, cfg)
 			want := map[string]ringhttp.Mode{"auto": ringhttp.ModeAuto, "inline": ringhttp.ModeInline, "goroutine": ringhttp.ModeGoroutine}[mode]
 			if ts.http.Mode != want {
-				t.Errorf("-mode %s: Server.Mode %d, want %d", mode, ts.http.Mode, want)
+				t.Errorf("-mode %s: Server.Mode %v, want %v", mode, ts.http.Mode, want)
 			}
 			runs := mode
 			if b.Std() {
@@ -116,6 +117,22 @@ func TestMillis(t *testing.T) {
 		}
 		if !ok && !strings.Contains(w.Body.String(), "{ms}") {
 			t.Errorf("millis(%q): body %q", tc.ms, w.Body)
+		}
+	}
+}
+
+// The README's section on cmd/server names every route -h lists.
+func TestREADMERoutes(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "<!-- cmd/server -->")
+	section, _, _ = strings.Cut(section, "<!-- /cmd/server -->")
+	for _, r := range routeDocs {
+		_, path, _ := strings.Cut(r.route, "/")
+		if !strings.Contains(section, "`"+strings.Fields(r.route)[0]+" /"+path+"`") && !strings.Contains(section, "`/"+path+"`") {
+			t.Errorf("README.md's cmd/server section lacks the route %s", r.route)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"slices"
 	"strings"
 
@@ -12,9 +13,10 @@ import (
 )
 
 // newStatic serves the files under dir through an os.Root, so that
-// neither a symlink nor ".." leads out of dir. Unless dotfiles is set, a
-// path with a segment starting with '.' (.git/, .env) is 404 and
-// directory listings leave such names out. Files go out with sendfile:
+// neither a symlink nor ".." leads out of dir; directory listings leave
+// out the symlinks that would (or lead nowhere). Unless dotfiles is set,
+// a path with a segment starting with '.' (.git/, .env) is 404 and
+// listings leave such names out. Files go out with sendfile:
 // ringhttp.FS hands FileServer the root's *os.File (http.FileServerFS
 // would hide it). The caller closes the root.
 func newStatic(dir string, dotfiles bool) (http.Handler, *os.Root, error) {
@@ -45,12 +47,9 @@ func (s staticFS) Open(name string) (fs.File, error) {
 		}
 		return nil, err
 	}
-	if s.dotfiles {
-		return f, nil
-	}
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		if d, ok := f.(fs.ReadDirFile); ok {
-			return dotlessDir{d}, nil
+			return listing{d, s, name}, nil
 		}
 	}
 	return f, nil
@@ -66,17 +65,35 @@ func notExist(name string) error {
 	return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
-// dotlessDir is a directory whose listing leaves out dotfiles.
-type dotlessDir struct{ fs.ReadDirFile }
+// listing is a directory whose listing leaves out what Open answers 404:
+// dotfiles (unless s.dotfiles), and symlinks that lead out of the root
+// or nowhere.
+type listing struct {
+	fs.ReadDirFile
+	s    staticFS
+	name string // the directory's
+}
 
-func (d dotlessDir) ReadDir(n int) ([]fs.DirEntry, error) {
+func (d listing) ReadDir(n int) ([]fs.DirEntry, error) {
 	for {
 		ents, err := d.ReadDirFile.ReadDir(n)
-		ents = slices.DeleteFunc(ents, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), ".") })
+		ents = slices.DeleteFunc(ents, d.hidden)
 		// With n > 0, an empty batch must come with an error: read on
-		// past a batch that held only dotfiles.
+		// past a batch that held only hidden names.
 		if len(ents) > 0 || err != nil || n <= 0 {
 			return ents, err
 		}
 	}
+}
+
+func (d listing) hidden(e fs.DirEntry) bool {
+	if !d.s.dotfiles && strings.HasPrefix(e.Name(), ".") {
+		return true
+	}
+	if e.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	// The root follows the link, and refuses one that leaves it.
+	_, err := fs.Stat(d.s.root, path.Join(d.name, e.Name()))
+	return err != nil && !errors.Is(err, fs.ErrPermission)
 }

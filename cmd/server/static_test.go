@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -19,10 +20,13 @@ import (
 //
 //	parent/secret.txt        SECRET, outside the served directory
 //	parent/www/a.txt         a file
-//	parent/www/inner -> a.txt               a symlink that stays inside
+//	parent/www/inner -> a.txt               symlinks that stay inside,
+//	parent/www/insub -> sub                 to a file and to a directory
 //	parent/www/out -> ../secret.txt         symlinks out, relative,
 //	parent/www/abs -> parent/secret.txt     absolute,
 //	parent/www/up -> ..                     and to the parent directory
+//	parent/www/sub/back -> ../../secret.txt and out from a subdirectory
+//	parent/www/gone -> missing.txt          a symlink to nothing
 //	parent/www/.env, .git/config, sub/.hidden   dotfiles (DOT)
 //	parent/www/sub/b.txt
 //
@@ -54,10 +58,13 @@ func staticTree(t *testing.T, links bool) (dir string) {
 		return dir
 	}
 	for link, target := range map[string]string{
-		"inner": "a.txt",
-		"out":   "../secret.txt",
-		"abs":   filepath.Join(parent, "secret.txt"),
-		"up":    "..",
+		"inner":    "a.txt",
+		"insub":    "sub",
+		"out":      "../secret.txt",
+		"abs":      filepath.Join(parent, "secret.txt"),
+		"up":       "..",
+		"sub/back": "../../secret.txt",
+		"gone":     "missing.txt",
 	} {
 		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
 			t.Fatal(err)
@@ -104,6 +111,8 @@ func TestStatic(t *testing.T) {
 			"/static/out":                  {404, ""},
 			"/static/abs":                  {404, ""},
 			"/static/up/secret.txt":        {404, ""},
+			"/static/sub/back":             {404, ""},
+			"/static/gone":                 {404, ""},
 			"/static/../secret.txt":        {}, // cleaned and redirected out of /static/
 			"/static/..%2fsecret.txt":      {404, ""},
 			"/static/%2e%2e/secret.txt":    {},
@@ -113,6 +122,7 @@ func TestStatic(t *testing.T) {
 			cases := map[string]want{
 				"/static/a.txt":          {200, "static file"},
 				"/static/inner":          {200, "static file"},
+				"/static/insub/b.txt":    {200, "b"},
 				"/static/sub/b.txt":      {200, "b"},
 				"/static/.env":           {404, ""},
 				"/static/.git/config":    {404, ""},
@@ -126,15 +136,36 @@ func TestStatic(t *testing.T) {
 			}
 			check(t, cfg, cases)
 		})
-		t.Run("listings hide dotfiles", func(t *testing.T) {
-			addr := startServer(t, cfg).ln.Addr().String()
-			for target, want := range map[string]string{"/static/": "a.txt", "/static/sub/": "b.txt"} {
-				status, body := rawGet(t, addr, target)
-				if status != 200 || !strings.Contains(body, want) || strings.Contains(body, `href=".`) {
-					t.Errorf("GET %s: %d\n%s", target, status, body)
+		// A listing names what /static/ serves: no dotfiles (unless
+		// -dotfiles), no symlink out of -dir or to nothing; symlinks that
+		// stay inside are listed.
+		for _, dotfiles := range []bool{false, true} {
+			want := map[string]string{
+				"/static/":     "a.txt inner insub sub/",
+				"/static/sub/": "b.txt",
+			}
+			if dotfiles {
+				want = map[string]string{
+					"/static/":     ".dotdir/ .env .git/ a.txt inner insub sub/",
+					"/static/sub/": ".dir/ .hidden b.txt",
 				}
 			}
-		})
+			t.Run(fmt.Sprintf("listings dotfiles=%v", dotfiles), func(t *testing.T) {
+				cfg := cfg
+				cfg.dotfiles = dotfiles
+				addr := startServer(t, cfg).ln.Addr().String()
+				for target, want := range want {
+					status, body := rawGet(t, addr, target)
+					var hrefs []string
+					for _, m := range regexp.MustCompile(`href="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+						hrefs = append(hrefs, m[1])
+					}
+					if status != 200 || strings.Join(hrefs, " ") != want {
+						t.Errorf("GET %s: %d, lists %q, want %q\n%s", target, status, hrefs, want, body)
+					}
+				}
+			})
+		}
 		t.Run("dotfiles", func(t *testing.T) {
 			cfg := cfg
 			cfg.dotfiles = true

@@ -16,6 +16,7 @@ import (
 
 	ringhttp "github.com/ringnet/ringnet/http"
 	"github.com/ringnet/ringnet/internal/leakcheck"
+	"github.com/ringnet/ringnet/internal/testtool"
 	"github.com/ringnet/ringnet/netfd"
 )
 
@@ -151,10 +152,13 @@ func RunNetfd(t *testing.T, f func(t *testing.T, b Backend)) {
 }
 
 // Main is a TestMain body: it warms every netfd backend up so that its
-// process-wide poller and ring are not counted as leaks, then runs m.
+// process-wide poller and ring are not counted as leaks, runs m, and
+// lists the tests that skipped for a missing tool (testtool.Report).
 func Main(m *testing.M) {
 	leakcheck.WarmUp(netfd.Epoll, netfd.Uring)
-	os.Exit(m.Run())
+	code := m.Run()
+	testtool.Report()
+	os.Exit(code)
 }
 
 // A Server is what Serve runs: ringnet's http.Server or net/http's.

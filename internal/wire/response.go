@@ -56,11 +56,11 @@ func ReadResponseLimit(br *bufio.Reader, req *http.Request, maxHeaderBytes int) 
 	if err := parseStatusLine(line, resp); err != nil {
 		return nil, err
 	}
-	h, spaceInName, err := parseFields(fields, true, nil)
+	h, info, err := parseFields(fields, true, nil)
 	if err != nil {
 		return nil, err
 	}
-	if spaceInName {
+	if info.SpaceInName {
 		// RFC 9112 §5.1: no whitespace between name and colon; net/http
 		// keeps such a field under its uncanonicalized name, where a
 		// recipient that strips the space would find Content-Length.
