@@ -85,6 +85,9 @@ type h2Server struct {
 	srv  *http.Server
 	ln   *handoffListener
 	done chan struct{} // closed when srv.Serve has returned
+	// servesH2: net/http set up its HTTP/2 ("h2" in TLSNextProto); not
+	// under GODEBUG=http2server=0.
+	servesH2 bool
 
 	mu    sync.Mutex
 	conns map[net.Conn]*conn // handed to srv and not yet closed, by what srv sees
@@ -141,6 +144,7 @@ func (s *Server) startHTTP2() (*h2Server, error) {
 	case <-h.done:
 		return nil, err
 	}
+	h.servesH2 = srv.TLSNextProto["h2"] != nil
 	return h, nil
 }
 

@@ -96,7 +96,7 @@ func h2Clients(pool *x509.CertPool) []*h2Client {
 	return []*h2Client{x, n}
 }
 
-type ctxKey struct{}
+type ctxKey struct{ name string }
 
 // h2Handler serves what the HTTP/2 tests ask of a server: who served
 // (/info), an echo, trailers, a push, and a barrier that answers when
@@ -113,8 +113,8 @@ func h2Handler(s *ringhttp.Server, concurrent int) http.Handler {
 		if r.TLS != nil {
 			alpn = r.TLS.NegotiatedProtocol
 		}
-		fmt.Fprintf(w, "proto=%s major=%d alpn=%q remote=%s ctx=%v server=%v",
-			r.Proto, r.ProtoMajor, alpn, r.RemoteAddr, r.Context().Value(ctxKey{}),
+		fmt.Fprintf(w, "proto=%s major=%d alpn=%q remote=%s ctx=%v,%v server=%v",
+			r.Proto, r.ProtoMajor, alpn, r.RemoteAddr, r.Context().Value(ctxKey{"base"}), r.Context().Value(ctxKey{"conn"}),
 			r.Context().Value(ringhttp.ServerContextKey) == s)
 	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
@@ -151,12 +151,17 @@ func h2Handler(s *ringhttp.Server, concurrent int) http.Handler {
 	return mux
 }
 
-// newH2Server is a Server with h2Handler and a ConnContext the handler
-// reports.
+// newH2Server is a Server with h2Handler, and a BaseContext and a
+// ConnContext the handler reports.
 func newH2Server(concurrent int) *ringhttp.Server {
-	s := &ringhttp.Server{ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-		return context.WithValue(ctx, ctxKey{}, "conn")
-	}}
+	s := &ringhttp.Server{
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.Background(), ctxKey{"base"}, "base")
+		},
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, ctxKey{"conn"}, "conn")
+		},
+	}
 	s.Handler = h2Handler(s, concurrent)
 	return s
 }
@@ -207,7 +212,7 @@ func TestHTTP2(t *testing.T) {
 				url := "https://" + serveTLS(t, b, s)
 
 				resp, body := do(t, c.rt, "GET", url+"/info", nil)
-				want := fmt.Sprintf("proto=HTTP/2.0 major=2 alpn=%q remote=%s ctx=conn server=true", "h2", c.local.Load())
+				want := fmt.Sprintf("proto=HTTP/2.0 major=2 alpn=%q remote=%s ctx=base,conn server=true", "h2", c.local.Load())
 				if resp.Proto != "HTTP/2.0" || body != want {
 					t.Errorf("GET /info over %s:\n got %q\nwant %q", resp.Proto, body, want)
 				}
@@ -263,7 +268,7 @@ func TestHTTP2Off(t *testing.T) {
 		c := h2Clients(pool)[1] // net/http's: it falls back to HTTP/1.1
 		defer c.close()
 		resp, body := do(t, c.rt, "GET", url+"/info", nil)
-		want := fmt.Sprintf("proto=HTTP/1.1 major=1 alpn=%q remote=%s ctx=conn server=true", "http/1.1", c.local.Load())
+		want := fmt.Sprintf("proto=HTTP/1.1 major=1 alpn=%q remote=%s ctx=base,conn server=true", "http/1.1", c.local.Load())
 		if resp.Proto != "HTTP/1.1" || body != want {
 			t.Errorf("GET /info over %s:\n got %q\nwant %q", resp.Proto, body, want)
 		}
@@ -310,6 +315,22 @@ func (l *stateLog) waitClosed(t *testing.T) string {
 		t.Fatal("no connection closed within 10 s")
 		return ""
 	}
+}
+
+// TestHTTP2GODEBUG: with GODEBUG=http2server=0, which turns net/http's
+// HTTP/2 server off, ALPN does not offer h2 either: a client that asks
+// for it gets HTTP/1.1, as from net/http.
+func TestHTTP2GODEBUG(t *testing.T) {
+	t.Setenv("GODEBUG", "http2server=0")
+	_, pool := backendtest.Cert()
+	run(t, func(t *testing.T, b backend) {
+		c := h2Clients(pool)[1]
+		defer c.close()
+		resp, _ := do(t, c.rt, "GET", "https://"+serveTLS(t, b, newH2Server(1))+"/info", nil)
+		if resp.Proto != "HTTP/1.1" || resp.TLS.NegotiatedProtocol != "http/1.1" {
+			t.Errorf("GODEBUG=http2server=0: served over %s, ALPN %q", resp.Proto, resp.TLS.NegotiatedProtocol)
+		}
+	})
 }
 
 // TestHTTP2ConnState: an HTTP/2 connection goes through the ConnState
@@ -439,7 +460,9 @@ func TestHTTP2Timeouts(t *testing.T) {
 	_, pool := backendtest.Cert()
 	run(t, func(t *testing.T, b backend) {
 		readErr := make(chan error, 1)
-		rs := &ringhttp.Server{ReadTimeout: 50 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ReadHeaderTimeout bounds the TLS handshake (ReadTimeout would,
+		// as in net/http), which -race on a busy machine can make slow.
+		rs := &ringhttp.Server{ReadTimeout: 50 * time.Millisecond, ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, err := io.ReadAll(r.Body)
 			readErr <- err
 		})}
@@ -454,7 +477,8 @@ func TestHTTP2Timeouts(t *testing.T) {
 			t.Fatal("ReadTimeout: the handler's body read still waits 10 s on")
 		}
 
-		ws := &ringhttp.Server{WriteTimeout: 50 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Long enough for the quick stream on a busy machine.
+		ws := &ringhttp.Server{WriteTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/stuck" {
 				<-r.Context().Done() // the reset cancels it
 				return
@@ -651,7 +675,7 @@ func TestH2C(t *testing.T) {
 			return nc, err
 		}}
 		resp, body := do(t, tr, "GET", "http://"+addr+"/info", nil)
-		want := fmt.Sprintf(`proto=HTTP/2.0 major=2 alpn="" remote=%s ctx=conn server=true`, local.Load())
+		want := fmt.Sprintf(`proto=HTTP/2.0 major=2 alpn="" remote=%s ctx=base,conn server=true`, local.Load())
 		if resp.Proto != "HTTP/2.0" || body != want {
 			t.Errorf("h2c GET /info over %s:\n got %q\nwant %q", resp.Proto, body, want)
 		}

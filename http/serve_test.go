@@ -34,7 +34,9 @@ func get(t *testing.T, url string, tlsConfig *tls.Config) string {
 }
 
 // TestPackageServe checks the package-level Serve and ServeTLS: they serve
-// h until the listener is closed, then return the Accept error.
+// h (ServeTLS over HTTP/2 too) until the listener is closed, then return
+// the Accept error, leaving nothing running (the leak check) once their
+// connections are closed.
 func TestPackageServe(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.URL.Path)
@@ -53,6 +55,13 @@ func TestPackageServe(t *testing.T) {
 			go func() { done <- tc.serve(ln) }()
 			if got := get(t, tc.scheme+"://"+ln.Addr().String()+"/hi", &tls.Config{RootCAs: pool}); got != "/hi" {
 				t.Errorf("%s: got %q", tc.scheme, got)
+			}
+			if tc.scheme == "https" {
+				c := h2Clients(pool)[0]
+				if resp, body := do(t, c.rt, "GET", "https://"+ln.Addr().String()+"/h2", nil); resp.Proto != "HTTP/2.0" || body != "/h2" {
+					t.Errorf("https over %s: got %q", resp.Proto, body)
+				}
+				c.close()
 			}
 			ln.Close()
 			if err := <-done; !errors.Is(err, net.ErrClosed) {

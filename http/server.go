@@ -151,7 +151,8 @@ func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
 // ServeTLS is Serve over TLS on l, as net/http.Server.ServeTLS: the
 // certificate comes from the files unless TLSConfig has one (or a
 // GetCertificate or GetConfigForClient), and ALPN offers "h2" and
-// "http/1.1" (Protocols). HTTP/2 connections are served by net/http's
+// "http/1.1" (Protocols; no "h2" under GODEBUG=http2server=0, as in
+// net/http). HTTP/2 connections are served by net/http's
 // HTTP/2 server (h2.go), HTTP/1 ones by this package's engine, on a
 // goroutine each. BackendInUse reports the backend of l, under the TLS.
 func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
@@ -159,8 +160,6 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	if s.TLSConfig != nil {
 		cfg = s.TLSConfig.Clone()
 	}
-	protocols := s.protocols()
-	cfg.NextProtos = nextProtos(cfg.NextProtos, protocols)
 	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
@@ -169,12 +168,18 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}
+	protocols := s.protocols()
 	if protocols.HTTP2() {
-		if _, err := s.http2(nil, nil); err != nil {
+		h, err := s.http2(nil, nil)
+		if err != nil {
 			l.Close()
 			return err
 		}
+		// GODEBUG=http2server=0 turns net/http's HTTP/2 off: then ALPN
+		// must not offer it either.
+		protocols.SetHTTP2(h.servesH2)
 	}
+	cfg.NextProtos = nextProtos(cfg.NextProtos, protocols)
 	b, _ := netfd.BackendOf(l)
 	return s.serve(tls.NewListener(l, cfg), b)
 }
