@@ -28,6 +28,9 @@ import (
 // one per read; step is the size of each body Read (0: io.ReadAll); keep,
 // if not negative, is how many body bytes the client reads before it
 // closes the body, which must then leave the reader at the next response.
+// With the default buffer (size 0), a ResponseScan given the bytes whole
+// (or one at a time, with trickle) must read exactly what ReadResponse
+// reads.
 func FuzzReadResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), false, uint16(0), false, uint8(0), int16(-1))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: A\r\n\r\n5\r\nhello\r\n0\r\nA: b\r\n\r\n"), false, uint16(0), false, uint8(0), int16(-1))
@@ -44,6 +47,16 @@ func FuzzReadResponse(f *testing.F) {
 			bufSize = 16 + int(size)%4081
 		}
 		compareReading(t, raw, method, bufSize, trickle, int(step), int(keep))
+		if size == 0 { // a ResponseScan has the limits of the default buffer
+			piece := 0
+			if trickle {
+				piece = 1
+			}
+			got, want := scanTranscript(raw, method, maxTranscript, piece), transcript(ReadResponse, raw, method, maxTranscript)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %q, ResponseScan %d bytes at a time:\nscan         %v\nReadResponse %v", method, raw, piece, got, want)
+			}
+		}
 	})
 }
 

@@ -1,0 +1,161 @@
+package wire
+
+import (
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// scanTranscript reads raw with a ResponseScan the way a client on an
+// event loop does: the bytes arrive in pieces of step bytes (all at once
+// if step is 0), each Scan gets the bytes not consumed so far followed
+// by the new ones, and the end of raw is the end of the connection. It
+// records what it reads as transcript does.
+func scanTranscript(raw []byte, method string, limit, step int) []record {
+	s := ResponseScan{Method: method}
+	var (
+		out  []record
+		cur  *record // the response whose body is being read
+		held []byte  // given, not consumed
+	)
+	bodyErr := func() []record {
+		cur.BodyErr, cur.Trailer = true, s.Response().Trailer
+		return append(out, *cur)
+	}
+	for len(raw) > 0 || held != nil {
+		n := len(raw)
+		if step > 0 {
+			n = min(n, step)
+		}
+		held = append(held, raw[:n]...)
+		raw = raw[n:]
+		for {
+			r, err := s.Scan(held)
+			if err != nil {
+				if cur != nil {
+					cur.Body += string(r.Body)
+					return bodyErr()
+				}
+				return append(out, record{Err: true})
+			}
+			if r.N == 0 {
+				break
+			}
+			held = held[r.N:]
+			if r.Head {
+				resp := s.Response()
+				cur = &record{
+					Proto: resp.Proto, Status: resp.Status, Code: resp.StatusCode,
+					Major: resp.ProtoMajor, Minor: resp.ProtoMinor,
+					Header: resp.Header.Clone(), Length: resp.ContentLength,
+					TE: slices.Clone(resp.TransferEncoding), Close: resp.Close,
+				}
+				for k := range resp.Trailer {
+					cur.TrailerKeys = append(cur.TrailerKeys, k)
+				}
+				slices.Sort(cur.TrailerKeys)
+			}
+			cur.Body += string(r.Body)
+			if r.Done {
+				cur.Trailer = s.Response().Trailer
+				out = append(out, *cur)
+				if len(out) == limit || cur.Close || cur.Code == http.StatusSwitchingProtocols {
+					return out
+				}
+				cur = nil
+			}
+		}
+		if len(raw) == 0 {
+			break
+		}
+	}
+	done, err := s.End(held)
+	switch {
+	case done:
+		return append(out, *cur)
+	case err != nil && cur != nil:
+		return bodyErr()
+	case err != nil || len(out) == 0: // ReadResponse fails at once on no bytes
+		return append(out, record{Err: true})
+	}
+	return out
+}
+
+// TestResponseScanCorpus reads every corpus case with a ResponseScan,
+// whole and a byte at a time, and checks that it reads exactly what
+// ReadResponse reads from a bufio.Reader of the default size.
+func TestResponseScanCorpus(t *testing.T) {
+	for _, c := range loadCorpus(t) {
+		limit := maxTranscript
+		if c.firstOnly {
+			limit = 1
+		}
+		want := transcript(ReadResponse, []byte(c.raw), c.method, limit)
+		for _, step := range []int{0, 1, 7} {
+			if got := scanTranscript([]byte(c.raw), c.method, limit, step); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s, %d bytes at a time:\nscan         %v\nReadResponse %v", c.file, c.id, step, got, want)
+			}
+		}
+	}
+}
+
+// A body arrives in the pieces it came in, without a copy when it has a
+// Content-Length; the scan keeps no byte it was given.
+func TestResponseScanPieces(t *testing.T) {
+	var s ResponseScan
+	head := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+	if r, err := s.Scan(head[:10]); r.N != 0 || r.Head || r.Done || r.Body != nil || err != nil {
+		t.Fatalf("part of a head: %+v, %v", r, err)
+	}
+	in := append(head, "hel"...)
+	r, err := s.Scan(in)
+	if err != nil || r.N != len(head) || !r.Head || r.Done || s.Response().StatusCode != 200 {
+		t.Fatalf("head: %+v, %v", r, err)
+	}
+	r, err = s.Scan(in[r.N:])
+	if err != nil || r.N != 3 || &r.Body[0] != &in[len(head)] || r.Done {
+		t.Fatalf("body: %+v, %v", r, err)
+	}
+	r, err = s.Scan([]byte("loHTTP/1.1"))
+	if err != nil || r.N != 2 || string(r.Body) != "lo" || !r.Done {
+		t.Fatalf("end of body: %+v, %v", r, err)
+	}
+	if done, err := s.End([]byte("HTTP/1.1")); done || err != io.ErrUnexpectedEOF {
+		t.Fatalf("End inside a head: %v, %v", done, err)
+	}
+}
+
+// TestResponseScanAllocs pins what a response costs: the head as a
+// string and the Header map (two allocations), and nothing for the body.
+func TestResponseScanAllocs(t *testing.T) {
+	var s ResponseScan
+	n := testing.AllocsPerRun(100, func() {
+		for in := benchResponse; len(in) > 0; {
+			r, err := s.Scan(in)
+			if err != nil || r.N == 0 {
+				t.Fatalf("%+v, %v", r, err)
+			}
+			in = in[r.N:]
+		}
+	})
+	if n > 3 {
+		t.Errorf("scanning a response allocates %v times, want at most 3", n)
+	}
+}
+
+func BenchmarkResponseScan(b *testing.B) {
+	var s ResponseScan
+	b.SetBytes(int64(len(benchResponse)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for in := benchResponse; len(in) > 0; {
+			r, err := s.Scan(in)
+			if err != nil || r.N == 0 {
+				b.Fatalf("%+v, %v", r, err)
+			}
+			in = in[r.N:]
+		}
+	}
+}
