@@ -58,6 +58,9 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 // runWorkers runs one worker per connection until the schedule says the
 // run is over, then closes every connection of the run.
 func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns *connStats, workers []*worker) {
+	if onLoops(cfg, b) && runLoops(ctx, cfg, b, s, conns, workers) == nil {
+		return
+	} // else the loops could not start (out of memory for a ring): the run goes on as before
 	defer conns.closeAll()
 	var wg sync.WaitGroup
 	if cfg.pipeline > 0 {

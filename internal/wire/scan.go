@@ -160,18 +160,18 @@ func (s *ResponseScan) scanChunked(in []byte) (Scanned, error) {
 }
 
 // End tells the scan that the connection has ended (the peer's EOF),
-// rest being the bytes it was given and did not consume. It reports
-// whether that completed a response (a body that runs to the end of the
-// connection), and io.ErrUnexpectedEOF if it cut one short; nothing
-// between responses.
-func (s *ResponseScan) End(rest []byte) (done bool, err error) {
+// held being how many bytes it was given last and did not consume. It
+// reports whether that completed a response (a body that runs to the end
+// of the connection), and io.ErrUnexpectedEOF if it cut one short;
+// nothing between responses.
+func (s *ResponseScan) End(held int) (done bool, err error) {
 	switch {
 	case s.err != nil:
 		return false, s.err
 	case s.state == scanEOF:
 		s.state = scanHead
 		return true, nil
-	case s.state == scanHead && len(rest) == 0:
+	case s.state == scanHead && held == 0:
 		return false, nil
 	}
 	s.err = io.ErrUnexpectedEOF

@@ -71,7 +71,7 @@ func scanTranscript(raw []byte, method string, limit, step int) []record {
 			break
 		}
 	}
-	done, err := s.End(held)
+	done, err := s.End(len(held))
 	switch {
 	case done:
 		return append(out, *cur)
@@ -122,7 +122,7 @@ func TestResponseScanPieces(t *testing.T) {
 	if err != nil || r.N != 2 || string(r.Body) != "lo" || !r.Done {
 		t.Fatalf("end of body: %+v, %v", r, err)
 	}
-	if done, err := s.End([]byte("HTTP/1.1")); done || err != io.ErrUnexpectedEOF {
+	if done, err := s.End(len("HTTP/1.1")); done || err != io.ErrUnexpectedEOF {
 		t.Fatalf("End inside a head: %v, %v", done, err)
 	}
 }
