@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,7 @@ type loopRun struct {
 	reqLen  int    // the length of one
 	depth   int    // requests per exchange: -pipeline, or 1
 	timeout time.Duration
+	check   func(*http.Response, []byte) // config.check
 	conns   []*loadConn
 	loops   *netfd.Loops
 
@@ -68,13 +70,14 @@ type loadConn struct {
 	// The loop's while the connection is on it; its goroutine's (or
 	// nobody's) otherwise.
 	lc      *netfd.LoopConn
-	sl      slot // the requests in flight, or due next (pending)
-	got     int  // responses of sl received
-	busy    bool // sl is in flight
-	pending bool // sl is reserved and waits for its due time
-	held    int  // bytes of the last OnData not consumed
-	expired bool // -timeout passed with sl in flight
-	done    bool // the run is over for this connection
+	sl      slot   // the requests in flight, or due next (pending)
+	got     int    // responses of sl received
+	busy    bool   // sl is in flight
+	pending bool   // sl is reserved and waits for its due time
+	held    int    // bytes of the last OnData not consumed
+	body    []byte // the body of the response being read, for check
+	expired bool   // -timeout passed with sl in flight
+	done    bool   // the run is over for this connection
 
 	// For the sweeper: the connection on a loop, and when the exchange
 	// in flight times out (UnixNano; 0: none).
@@ -98,6 +101,7 @@ func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *c
 		reqLen:  one.Len(),
 		depth:   depth,
 		timeout: cfg.timeout,
+		check:   cfg.check,
 	}
 	loops, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.nb}, loadHandler{})
 	if err != nil {
@@ -265,6 +269,9 @@ func (c *loadConn) consume(in []byte) int {
 		if sc.N == 0 {
 			break
 		}
+		if c.r.check != nil {
+			c.body = append(c.body, sc.Body...)
+		}
 		if sc.Done && !c.answered() {
 			return len(in)
 		}
@@ -278,9 +285,14 @@ func (c *loadConn) answered() bool {
 	resp := c.scan.Response()
 	code := resp.StatusCode
 	if code < 200 && code != 101 {
+		c.body = c.body[:0]
 		return true // 1xx: the final response follows
 	}
 	c.got++
+	if c.r.check != nil {
+		c.r.check(resp, c.body)
+		c.body = c.body[:0]
+	}
 	c.w.response(c.sl, code, resp.Status)
 	switch {
 	case resp.Close || code == 101:
@@ -350,6 +362,7 @@ func (loadHandler) OnOpen(lc *netfd.LoopConn) {
 	c := lc.Context().(*loadConn)
 	c.lc, c.held, c.expired = lc, 0, false
 	c.scan = wire.ResponseScan{Method: c.r.method}
+	c.body = c.body[:0]
 	c.on.Store(lc)
 	c.write()
 }
