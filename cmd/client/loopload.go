@@ -109,7 +109,7 @@ func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *c
 	}
 	r.loops = loops
 	for _, w := range workers {
-		c := &loadConn{r: r, w: w, scan: wire.ResponseScan{Method: r.method}}
+		c := &loadConn{r: r, w: w, scan: wire.ResponseScan{Method: r.method, FramingOnly: r.check == nil}}
 		r.conns = append(r.conns, c)
 		r.running.Add(1)
 		go c.dial()
@@ -361,7 +361,7 @@ type loadHandler struct{}
 func (loadHandler) OnOpen(lc *netfd.LoopConn) {
 	c := lc.Context().(*loadConn)
 	c.lc, c.held, c.expired = lc, 0, false
-	c.scan = wire.ResponseScan{Method: c.r.method}
+	c.scan.Reset()
 	c.body = c.body[:0]
 	c.on.Store(lc)
 	c.write()

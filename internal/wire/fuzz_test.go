@@ -52,9 +52,13 @@ func FuzzReadResponse(f *testing.F) {
 			if trickle {
 				piece = 1
 			}
-			got, want := scanTranscript(raw, method, maxTranscript, piece), transcript(ReadResponse, raw, method, maxTranscript)
+			got, want := scanTranscript(raw, method, maxTranscript, piece, false), transcript(ReadResponse, raw, method, maxTranscript)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s %q, ResponseScan %d bytes at a time:\nscan         %v\nReadResponse %v", method, raw, piece, got, want)
+			}
+			got, want = scanTranscript(raw, method, maxTranscript, piece, true), framingFields(want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %q, ResponseScan FramingOnly %d bytes at a time:\nscan         %v\nReadResponse %v", method, raw, piece, got, want)
 			}
 		}
 	})

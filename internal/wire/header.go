@@ -17,20 +17,26 @@ import (
 // (as "Name :") is reported, not stored, so that a server can refuse it
 // after the checks net/http makes first.
 func ParseHeader(block string, vals []string) (h http.Header, spaceInName bool, err error) {
-	return parseFields(block, false, vals)
+	return parseFields(block, false, false, vals, nil)
 }
 
 // parseFields is ParseHeader; with unfold, an obs-fold is replaced by
 // SP as RFC 9112 §5.2 asks of a user agent, joining the lines as
 // net/http does: each line trimmed of SP and HTAB, joined by one SP,
-// leading whitespace dropped.
-func parseFields(block string, unfold bool, vals []string) (h http.Header, spaceInName bool, err error) {
+// leading whitespace dropped. With framingOnly, only the fields that
+// frame a message (isFramingField) are stored; the others are checked
+// alike, and dropped. The fields go into h, which must be empty, or a
+// new map if h is nil.
+func parseFields(block string, unfold, framingOnly bool, vals []string, h http.Header) (_ http.Header, spaceInName bool, err error) {
 	n := strings.Count(block, "\n") - 1
-	h = make(http.Header, n)
+	if h == nil {
+		h = make(http.Header, n)
+	}
 	if len(vals) < n {
 		vals = make([]string, n) // one backing array for every first value
 	}
 	var last []string // the values of the last field stored, for unfold
+	dropped := false  // the last field was dropped (framingOnly)
 	for first := true; ; first = false {
 		line, rest, _ := strings.Cut(block, "\r\n")
 		block = rest
@@ -42,8 +48,11 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, space
 		}
 		if unfold && (line[0] == ' ' || line[0] == '\t') {
 			more := TrimOWS(line)
-			if last == nil || !ValidFieldValue(more) {
+			if last == nil && !dropped || !ValidFieldValue(more) {
 				return nil, false, malformed("header field (obs-fold)", line)
+			}
+			if dropped {
+				continue
 			}
 			v := &last[len(last)-1]
 			*v = strings.TrimLeft(*v+" "+more, " \t")
@@ -62,6 +71,10 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, space
 				return nil, false, malformed("header field name", line) // obs-fold, control bytes, separators
 			}
 			spaceInName = true
+			last, dropped = nil, false
+			continue
+		}
+		if dropped = framingOnly && !isFramingField(name); dropped {
 			last = nil
 			continue
 		}
@@ -75,6 +88,23 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, space
 		}
 		h[key] = last
 	}
+}
+
+// isFramingField reports whether name is one of the fields that frame
+// a response (frame reads them): Content-Length, Transfer-Encoding,
+// Connection and Trailer, in any case.
+func isFramingField(name string) bool {
+	switch len(name) {
+	case len("Content-Length"):
+		return EqualFoldASCII(name, "Content-Length")
+	case len("Transfer-Encoding"):
+		return EqualFoldASCII(name, "Transfer-Encoding")
+	case len("Connection"):
+		return EqualFoldASCII(name, "Connection")
+	case len("Trailer"):
+		return EqualFoldASCII(name, "Trailer")
+	}
+	return false
 }
 
 // FixPragma adds "Cache-Control: no-cache" for "Pragma: no-cache" when

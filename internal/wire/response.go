@@ -56,7 +56,7 @@ func ReadResponseLimit(br *bufio.Reader, req *http.Request, maxHeaderBytes int) 
 	if req != nil && req.Method != "" {
 		method = req.Method
 	}
-	kind, length, err := parseHead(block, method, resp, &m.body.te, nil)
+	kind, length, err := parseHead(block, method, false, resp, &m.body.te, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +71,15 @@ func ReadResponseLimit(br *bufio.Reader, req *http.Request, maxHeaderBytes int) 
 // parseHead parses a response head (the status line and header section,
 // through the empty line) into resp and decides how its body is
 // delimited (frame). te backs resp.TransferEncoding, and vals the first
-// values of the fields (parseFields). It leaves resp.Body alone.
-func parseHead(block, method string, resp *http.Response, te *[1]string, vals []string) (bodyKind, int64, error) {
+// values of the fields; framingOnly keeps only the framing fields, and h
+// is the map to fill, if not nil (parseFields). It leaves resp.Body
+// alone.
+func parseHead(block, method string, framingOnly bool, resp *http.Response, te *[1]string, vals []string, h http.Header) (bodyKind, int64, error) {
 	line, fields, _ := strings.Cut(block, "\r\n")
 	if err := parseStatusLine(line, resp); err != nil {
 		return 0, 0, err
 	}
-	h, spaceInName, err := parseFields(fields, true, vals)
+	h, spaceInName, err := parseFields(fields, true, framingOnly, vals, h)
 	if err != nil {
 		return 0, 0, err
 	}

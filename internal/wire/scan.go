@@ -25,10 +25,18 @@ type ResponseScan struct {
 	// MaxHeaderBytes bounds a response head, as in ReadResponseLimit; 0
 	// means DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
+	// FramingOnly, for a client that needs no header field (a load
+	// generator), leaves out of Response().Header every field but those
+	// that frame the response (Content-Length, Transfer-Encoding,
+	// Connection, Trailer), of which frame leaves what ReadResponse
+	// does. The others are checked alike; storing them is most of the
+	// cost of a small response.
+	FramingOnly bool
 
 	resp    http.Response // the last head scanned
 	te      [1]string     // backs resp.TransferEncoding
 	vals    []string      // the first values of resp.Header's fields
+	header  http.Header   // resp.Header, emptied for each head
 	state   scanState
 	head    HeadScan
 	left    int64 // scanLength: body bytes to go
@@ -114,10 +122,16 @@ func (s *ResponseScan) scanHead(in []byte) (Scanned, error) {
 		method = "GET"
 	}
 	s.resp = http.Response{}
+	// The Header and the array of its values are reused from head to
+	// head (see Response).
 	if n := bytes.Count(in[:end], crlf) - 2; n > len(s.vals) {
-		s.vals = make([]string, n) // reused from head to head: see Response
+		s.vals = make([]string, n)
 	}
-	kind, length, err := parseHead(string(in[:end]), method, &s.resp, &s.te, s.vals)
+	if s.header == nil {
+		s.header = http.Header{}
+	}
+	clear(s.header)
+	kind, length, err := parseHead(string(in[:end]), method, s.FramingOnly, &s.resp, &s.te, s.vals, s.header)
 	if err != nil {
 		return s.fail(err)
 	}
@@ -157,6 +171,13 @@ func (s *ResponseScan) scanChunked(in []byte) (Scanned, error) {
 	}
 	s.err = err
 	return r, err // the bytes before the error were consumed: r says what they held
+}
+
+// Reset readies s for the responses of a new connection, keeping its
+// settings (Method, MaxHeaderBytes, FramingOnly) and its memory.
+func (s *ResponseScan) Reset() {
+	*s = ResponseScan{Method: s.Method, MaxHeaderBytes: s.MaxHeaderBytes, FramingOnly: s.FramingOnly,
+		vals: s.vals, header: s.header, buf: s.buf}
 }
 
 // End tells the scan that the connection has ended (the peer's EOF),

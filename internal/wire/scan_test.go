@@ -13,8 +13,8 @@ import (
 // if step is 0), each Scan gets the bytes not consumed so far followed
 // by the new ones, and the end of raw is the end of the connection. It
 // records what it reads as transcript does.
-func scanTranscript(raw []byte, method string, limit, step int) []record {
-	s := ResponseScan{Method: method}
+func scanTranscript(raw []byte, method string, limit, step int, framingOnly bool) []record {
+	s := ResponseScan{Method: method, FramingOnly: framingOnly}
 	var (
 		out  []record
 		cur  *record // the response whose body is being read
@@ -83,9 +83,27 @@ func scanTranscript(raw []byte, method string, limit, step int) []record {
 	return out
 }
 
+// framingFields is rs with only the header fields that a ResponseScan
+// keeps with FramingOnly.
+func framingFields(rs []record) []record {
+	rs = slices.Clone(rs)
+	for i := range rs {
+		if h := rs[i].Header; h != nil {
+			rs[i].Header = http.Header{}
+			for k, v := range h {
+				if isFramingField(k) {
+					rs[i].Header[k] = v
+				}
+			}
+		}
+	}
+	return rs
+}
+
 // TestResponseScanCorpus reads every corpus case with a ResponseScan,
-// whole and a byte at a time, and checks that it reads exactly what
-// ReadResponse reads from a bufio.Reader of the default size.
+// whole and in pieces, and checks that it reads exactly what
+// ReadResponse reads from a bufio.Reader of the default size, and with
+// FramingOnly the same but the fields it leaves out.
 func TestResponseScanCorpus(t *testing.T) {
 	for _, c := range loadCorpus(t) {
 		limit := maxTranscript
@@ -94,15 +112,19 @@ func TestResponseScanCorpus(t *testing.T) {
 		}
 		want := transcript(ReadResponse, []byte(c.raw), c.method, limit)
 		for _, step := range []int{0, 1, 7} {
-			if got := scanTranscript([]byte(c.raw), c.method, limit, step); !reflect.DeepEqual(got, want) {
+			if got := scanTranscript([]byte(c.raw), c.method, limit, step, false); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s %s, %d bytes at a time:\nscan         %v\nReadResponse %v", c.file, c.id, step, got, want)
+			}
+			if got, want := scanTranscript([]byte(c.raw), c.method, limit, step, true), framingFields(want); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s, FramingOnly, %d bytes at a time:\nscan         %v\nReadResponse %v", c.file, c.id, step, got, want)
 			}
 		}
 	}
 }
 
 // A body arrives in the pieces it came in, without a copy when it has a
-// Content-Length; the scan keeps no byte it was given.
+// Content-Length; the scan keeps no byte it was given, and after an error
+// Reset readies it for a new connection.
 func TestResponseScanPieces(t *testing.T) {
 	var s ResponseScan
 	head := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
@@ -125,28 +147,39 @@ func TestResponseScanPieces(t *testing.T) {
 	if done, err := s.End(len("HTTP/1.1")); done || err != io.ErrUnexpectedEOF {
 		t.Fatalf("End inside a head: %v, %v", done, err)
 	}
+	s.Reset() // a new connection
+	if r, err := s.Scan([]byte("HTTP/1.1 204 No Content\r\n\r\n")); err != nil || !r.Head || !r.Done || s.Response().StatusCode != 204 {
+		t.Fatalf("after Reset: %+v, %v", r, err)
+	}
 }
 
 // TestResponseScanAllocs pins what a response costs: the head as a
-// string and the Header map (two allocations), and nothing for the body.
+// string, and nothing for the Header (reused) or the body.
 func TestResponseScanAllocs(t *testing.T) {
-	var s ResponseScan
-	n := testing.AllocsPerRun(100, func() {
-		for in := benchResponse; len(in) > 0; {
-			r, err := s.Scan(in)
-			if err != nil || r.N == 0 {
-				t.Fatalf("%+v, %v", r, err)
+	for _, framingOnly := range []bool{false, true} {
+		s := ResponseScan{FramingOnly: framingOnly}
+		n := testing.AllocsPerRun(100, func() {
+			for in := benchResponse; len(in) > 0; {
+				r, err := s.Scan(in)
+				if err != nil || r.N == 0 {
+					t.Fatalf("%+v, %v", r, err)
+				}
+				in = in[r.N:]
 			}
-			in = in[r.N:]
+		})
+		if n > 1 {
+			t.Errorf("FramingOnly %v: scanning a response allocates %v times, want at most 1", framingOnly, n)
 		}
-	})
-	if n > 3 {
-		t.Errorf("scanning a response allocates %v times, want at most 3", n)
 	}
 }
 
 func BenchmarkResponseScan(b *testing.B) {
-	var s ResponseScan
+	b.Run("all", func(b *testing.B) { benchmarkResponseScan(b, false) })
+	b.Run("framing", func(b *testing.B) { benchmarkResponseScan(b, true) })
+}
+
+func benchmarkResponseScan(b *testing.B, framingOnly bool) {
+	s := ResponseScan{FramingOnly: framingOnly}
 	b.SetBytes(int64(len(benchResponse)))
 	b.ReportAllocs()
 	for b.Loop() {
