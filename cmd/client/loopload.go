@@ -21,7 +21,8 @@ import (
 // goroutine: it writes its requests from bytes serialized once (-pipeline
 // N: N copies in one write), reads the responses as they arrive with
 // wire.ResponseScan, records each into its worker, and asks the schedule
-// for the next requests, all on the loop. When the connection ends (the
+// for the next requests, all on the loop; under -rate it waits for them
+// with a timer of the loop (LoopConn.After), not a goroutine's. When the connection ends (the
 // server closes it, a reset, -timeout), the requests it left unanswered
 // fail and a goroutine dials it again, backing off while dials fail.
 //
@@ -53,8 +54,8 @@ type loopRun struct {
 	loops   *netfd.Loops
 
 	// mu is held shared by the goroutines that call into the loops
-	// (Attach, LoopConn.Do: the dialling goroutines, timers, the
-	// sweeper), and exclusively to close them, after which none may.
+	// (Attach, LoopConn.Do: the dialling goroutines, the sweeper), and
+	// exclusively to close them, after which none may.
 	mu      sync.RWMutex
 	closed  bool           // guarded by mu
 	running sync.WaitGroup // connections that have not finished
@@ -236,16 +237,18 @@ func (c *loadConn) next() {
 		c.send(sl)
 	default:
 		c.sl, c.pending = sl, true
-		lc := c.lc
-		time.AfterFunc(sl.due.Sub(now), func() {
-			c.do(lc, func() {
-				if c.pending {
-					c.pending = false
-					c.sl.due = time.Now()
-					c.send(c.sl)
-				}
-			})
-		})
+		c.lc.After(sl.due.Sub(now), c.due)
+	}
+}
+
+// due sends the pending requests, now due: next's timer on the loop,
+// which runs only while the connection is open. Their latency counts
+// from now, as schedule.next has it.
+func (c *loadConn) due(*netfd.LoopConn) {
+	if c.pending {
+		c.pending = false
+		c.sl.due = time.Now()
+		c.send(c.sl)
 	}
 }
 
