@@ -37,6 +37,7 @@ func FuzzReadResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), true, uint16(0), false, uint8(0), int16(-1))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;a=b\r\nabc\r\n2\r\nde\r\n0\r\nX-Long: 0123456789abcdef\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"), false, uint16(20), true, uint8(1), int16(2))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n\r\n"), false, uint16(1), false, uint8(3), int16(0))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX: 1\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nb\r\n0\r\n\r\n"), false, uint16(0), true, uint8(0), int16(-1))
 	f.Fuzz(func(t *testing.T, raw []byte, head bool, size uint16, trickle bool, step uint8, keep int16) {
 		method := "GET"
 		if head {

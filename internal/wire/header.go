@@ -26,19 +26,19 @@ func ParseHeader(block string, vals []string) (h http.Header, spaceInName bool, 
 // leading whitespace dropped. With framingOnly, only the fields that
 // frame a message (isFramingField) are stored; the others are checked
 // alike, and dropped. The fields go into h, which must be empty, or a
-// new map if h is nil.
+// new map if h is nil; their first values into vals while it lasts.
 func parseFields(block string, unfold, framingOnly bool, vals []string, h http.Header) (_ http.Header, spaceInName bool, err error) {
-	n := strings.Count(block, "\n") - 1
 	if h == nil {
+		n := strings.Count(block, "\n") - 1
 		h = make(http.Header, n)
-	}
-	if len(vals) < n {
-		vals = make([]string, n) // one backing array for every first value
+		if len(vals) < n {
+			vals = make([]string, n) // one backing array for every first value
+		}
 	}
 	var last []string // the values of the last field stored, for unfold
 	dropped := false  // the last field was dropped (framingOnly)
 	for first := true; ; first = false {
-		line, rest, _ := strings.Cut(block, "\r\n")
+		line, rest := cutLine(block)
 		block = rest
 		if line == "" {
 			return h, spaceInName, nil
@@ -82,12 +82,26 @@ func parseFields(block string, unfold, framingOnly bool, vals []string, h http.H
 		if vv, ok := h[key]; ok {
 			last = append(vv, value)
 		} else {
+			if len(vals) == 0 { // one backing array for the first values still to come
+				vals = make([]string, strings.Count(block, "\n"))
+			}
 			vals[0] = value
 			last = vals[:1:1]
 			vals = vals[1:]
 		}
 		h[key] = last
 	}
+}
+
+// cutLine returns the line at the start of block without its CRLF, and
+// what follows it: strings.Cut(block, "\r\n"), in one IndexByte for the
+// lines HeadScan lets through, which all end in CRLF.
+func cutLine(block string) (line, rest string) {
+	if i := strings.IndexByte(block, '\n'); i > 0 && block[i-1] == '\r' {
+		return block[:i-1], block[i+1:]
+	}
+	line, rest, _ = strings.Cut(block, "\r\n")
+	return line, rest
 }
 
 // isFramingField reports whether name is one of the fields that frame

@@ -75,7 +75,7 @@ func ReadResponseLimit(br *bufio.Reader, req *http.Request, maxHeaderBytes int) 
 // is the map to fill, if not nil (parseFields). It leaves resp.Body
 // alone.
 func parseHead(block, method string, framingOnly bool, resp *http.Response, te *[1]string, vals []string, h http.Header) (bodyKind, int64, error) {
-	line, fields, _ := strings.Cut(block, "\r\n")
+	line, fields := cutLine(block)
 	if err := parseStatusLine(line, resp); err != nil {
 		return 0, 0, err
 	}

@@ -37,6 +37,7 @@ type ResponseScan struct {
 	te      [1]string     // backs resp.TransferEncoding
 	vals    []string      // the first values of resp.Header's fields
 	header  http.Header   // resp.Header, emptied for each head
+	last    lastHead      // the last head parsed, if it can be reused
 	state   scanState
 	head    HeadScan
 	left    int64 // scanLength: body bytes to go
@@ -54,8 +55,6 @@ const (
 	scanChunked                  // a chunked body and its trailer section
 	scanEOF                      // a body that ends with the connection
 )
-
-var crlf = []byte("\r\n")
 
 // scanBufferSize is the buffer size of the bufio.Reader whose limits a
 // ResponseScan has: bufio's default.
@@ -102,10 +101,29 @@ func (s *ResponseScan) Scan(in []byte) (Scanned, error) {
 
 // Response returns the response whose head the last Scan with Head set
 // consumed, its Body nil; it and its Header are valid until the next
-// head.
+// head, and must not be modified.
 func (s *ResponseScan) Response() *http.Response { return &s.resp }
 
+// A lastHead is a head parsed (as a string: the fields of resp refer to
+// it) and what it said of the body, for method. A server under load
+// sends the same head again and again (until its Date changes): a head
+// whose bytes are those of the last one is that response again, with no
+// parsing, unless its body changed resp (a trailer section: resp.Trailer
+// was set by the head, or is set by the body, so such a head is not
+// kept).
+type lastHead struct {
+	head, method string
+	kind         bodyKind
+	length       int64
+}
+
 func (s *ResponseScan) scanHead(in []byte) (Scanned, error) {
+	if h := &s.last; h.head != "" && h.method == s.Method && len(in) >= len(h.head) && string(in[:len(h.head)]) == h.head {
+		s.head = HeadScan{Scanned: s.head.Scanned} // a head that arrived in pieces was partly scanned
+		s.resp.Trailer = nil
+		return s.begin(len(h.head), h.kind, h.length), nil
+	}
+	s.last = lastHead{}
 	limit := s.MaxHeaderBytes
 	if limit <= 0 {
 		limit = DefaultMaxHeaderBytes
@@ -124,17 +142,24 @@ func (s *ResponseScan) scanHead(in []byte) (Scanned, error) {
 	s.resp = http.Response{}
 	// The Header and the array of its values are reused from head to
 	// head (see Response).
-	if n := bytes.Count(in[:end], crlf) - 2; n > len(s.vals) {
-		s.vals = make([]string, n)
-	}
 	if s.header == nil {
-		s.header = http.Header{}
+		s.header, s.vals = http.Header{}, make([]string, 16)
 	}
 	clear(s.header)
-	kind, length, err := parseHead(string(in[:end]), method, s.FramingOnly, &s.resp, &s.te, s.vals, s.header)
+	head := string(in[:end])
+	kind, length, err := parseHead(head, method, s.FramingOnly, &s.resp, &s.te, s.vals, s.header)
 	if err != nil {
 		return s.fail(err)
 	}
+	if s.resp.Trailer == nil {
+		s.last = lastHead{head: head, method: s.Method, kind: kind, length: length}
+	}
+	return s.begin(end, kind, length), nil
+}
+
+// begin starts reading the response whose head, end bytes long, says
+// kind and length of its body.
+func (s *ResponseScan) begin(end int, kind bodyKind, length int64) Scanned {
 	r := Scanned{N: end, Head: true}
 	switch kind {
 	case bodyNone:
@@ -147,7 +172,7 @@ func (s *ResponseScan) scanHead(in []byte) (Scanned, error) {
 	case bodyEOF:
 		s.state = scanEOF
 	}
-	return r, nil
+	return r
 }
 
 // scanChunked decodes the chunked body in in: the data of one chunk (as

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -153,42 +155,86 @@ func TestResponseScanPieces(t *testing.T) {
 	}
 }
 
+// A head the same as the last one is that response again without
+// parsing: its body, its trailers and its method's framing still count.
+func TestResponseScanSameHead(t *testing.T) {
+	length := "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+	chunked := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	trailer := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n"
+	raw := []byte(length + "hello" + length + "world" +
+		chunked + "1\r\na\r\n0\r\nX-U: 1\r\n\r\n" + chunked + "1\r\nb\r\n0\r\n\r\n" +
+		trailer + "1\r\nc\r\n0\r\nX-T: 1\r\n\r\n" + trailer + "1\r\nd\r\n0\r\nX-T: 2\r\n\r\n" + length + "again")
+	want := transcript(ReadResponse, raw, "GET", maxTranscript)
+	for _, step := range []int{0, 1, 3} {
+		if got := scanTranscript(raw, "GET", maxTranscript, step, true); !reflect.DeepEqual(got, framingFields(want)) {
+			t.Errorf("%d bytes at a time:\nscan         %v\nReadResponse %v", step, got, want)
+		}
+	}
+
+	var s ResponseScan
+	if r, err := s.Scan([]byte(length + "hello")); err != nil || !r.Head || r.Done {
+		t.Fatalf("GET: %+v, %v", r, err)
+	}
+	s.Scan([]byte("hello"))
+	s.Method = "HEAD"
+	if r, err := s.Scan([]byte(length)); err != nil || !r.Head || !r.Done {
+		t.Fatalf("the same head, for HEAD: %+v, %v; want no body", r, err)
+	}
+}
+
 // TestResponseScanAllocs pins what a response costs: the head as a
-// string, and nothing for the Header (reused) or the body.
+// string, nothing for the Header (reused) or the body, and nothing at
+// all for a head the same as the last.
 func TestResponseScanAllocs(t *testing.T) {
 	for _, framingOnly := range []bool{false, true} {
 		s := ResponseScan{FramingOnly: framingOnly}
-		n := testing.AllocsPerRun(100, func() {
-			for in := benchResponse; len(in) > 0; {
-				r, err := s.Scan(in)
-				if err != nil || r.N == 0 {
-					t.Fatalf("%+v, %v", r, err)
-				}
-				in = in[r.N:]
+		for _, tc := range []struct {
+			resps [][]byte
+			want  float64
+		}{{[][]byte{benchResponse}, 0}, {[][]byte{benchResponse, benchResponse2}, 2}} {
+			n := testing.AllocsPerRun(100, func() { scanAll(t, &s, tc.resps) })
+			if n > tc.want {
+				t.Errorf("FramingOnly %v, %d heads in turn: scanning them allocates %v times, want at most %v",
+					framingOnly, len(tc.resps), n, tc.want)
 			}
-		})
-		if n > 1 {
-			t.Errorf("FramingOnly %v: scanning a response allocates %v times, want at most 1", framingOnly, n)
 		}
 	}
 }
 
-func BenchmarkResponseScan(b *testing.B) {
-	b.Run("all", func(b *testing.B) { benchmarkResponseScan(b, false) })
-	b.Run("framing", func(b *testing.B) { benchmarkResponseScan(b, true) })
-}
+// benchResponse2 is benchResponse a second later.
+var benchResponse2 = bytes.Replace(benchResponse, []byte("12:28:53"), []byte("12:28:54"), 1)
 
-func benchmarkResponseScan(b *testing.B, framingOnly bool) {
-	s := ResponseScan{FramingOnly: framingOnly}
-	b.SetBytes(int64(len(benchResponse)))
-	b.ReportAllocs()
-	for b.Loop() {
-		for in := benchResponse; len(in) > 0; {
+// scanAll scans each of resps, whole.
+func scanAll(tb testing.TB, s *ResponseScan, resps [][]byte) {
+	for _, in := range resps {
+		for len(in) > 0 {
 			r, err := s.Scan(in)
 			if err != nil || r.N == 0 {
-				b.Fatalf("%+v, %v", r, err)
+				tb.Fatalf("%+v, %v", r, err)
 			}
 			in = in[r.N:]
+		}
+	}
+}
+
+// BenchmarkResponseScan reads the same response again and again, as from
+// a server under load (same), or two that differ in turn (parsed each
+// time), with every header field or only the framing ones.
+func BenchmarkResponseScan(b *testing.B) {
+	for _, framingOnly := range []bool{false, true} {
+		for _, same := range []bool{true, false} {
+			resps := [][]byte{benchResponse, benchResponse2}
+			if same {
+				resps[1] = benchResponse
+			}
+			b.Run(fmt.Sprintf("framing=%v/same=%v", framingOnly, same), func(b *testing.B) {
+				s := ResponseScan{FramingOnly: framingOnly}
+				b.SetBytes(int64(2 * len(benchResponse)))
+				b.ReportAllocs()
+				for b.Loop() {
+					scanAll(b, &s, resps)
+				}
+			})
 		}
 	}
 }
