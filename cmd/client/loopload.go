@@ -207,18 +207,18 @@ func (c *loadConn) finish() {
 }
 
 // send writes the requests of sl, due now.
-func (c *loadConn) send(sl slot) {
+func (c *loadConn) send(sl slot, now time.Time) {
 	c.w.sending(sl)
 	c.sl, c.got, c.busy = sl, 0, true
-	c.write()
+	c.write(now)
 }
 
 // write writes the requests in flight and starts their -timeout.
-func (c *loadConn) write() {
+func (c *loadConn) write(now time.Time) {
 	b := c.r.batch[:c.sl.n*c.r.reqLen]
 	c.lc.Write(b)
 	c.r.stats.written.Add(int64(len(b)))
-	c.deadline.Store(time.Now().Add(c.r.timeout).UnixNano())
+	c.deadline.Store(now.Add(c.r.timeout).UnixNano())
 }
 
 // next takes the next requests once the last ones were answered: it
@@ -234,7 +234,7 @@ func (c *loadConn) next() {
 		c.done = true
 		c.lc.Close()
 	case sl.ready(now):
-		c.send(sl)
+		c.send(sl, now)
 	default:
 		c.sl, c.pending = sl, true
 		c.lc.After(sl.due.Sub(now), c.due)
@@ -248,7 +248,7 @@ func (c *loadConn) due(*netfd.LoopConn) {
 	if c.pending {
 		c.pending = false
 		c.sl.due = time.Now()
-		c.send(c.sl)
+		c.send(c.sl, c.sl.due)
 	}
 }
 
@@ -367,7 +367,7 @@ func (loadHandler) OnOpen(lc *netfd.LoopConn) {
 	c.scan.Reset()
 	c.body = c.body[:0]
 	c.on.Store(lc)
-	c.write()
+	c.write(time.Now())
 }
 
 func (loadHandler) OnData(lc *netfd.LoopConn, in []byte) int {
