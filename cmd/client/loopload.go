@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,7 +105,9 @@ func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *c
 		timeout: cfg.timeout,
 		check:   cfg.check,
 	}
-	loops, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.nb}, loadHandler{})
+	n, release := spareP()
+	defer release()
+	loops, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.nb, Loops: n}, loadHandler{})
 	if err != nil {
 		return err
 	}
@@ -132,6 +135,36 @@ func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *c
 	loops.Close()
 	<-finished
 	return nil
+}
+
+// spare counts the runs on loops under way, which share one spare P.
+var spare struct {
+	mu   sync.Mutex
+	runs int // guarded by mu
+	base int // GOMAXPROCS before the first; guarded by mu
+}
+
+// spareP returns the number of loops for a run, one per P, and adds one
+// P more to GOMAXPROCS until release is called: a loop that waits in the
+// kernel (between two due requests of -rate, say) keeps its P only while
+// another P is idle; otherwise the runtime's sysmon takes it back after
+// 20 µs, and keeps waking every 20 µs to do so (docs/design.md, "A spare
+// P for the load generator's loops"). Runs at once (tests) share it.
+func spareP() (loops int, release func()) {
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	if spare.runs == 0 {
+		spare.base = runtime.GOMAXPROCS(0)
+		runtime.GOMAXPROCS(spare.base + 1)
+	}
+	spare.runs++
+	return spare.base, func() {
+		spare.mu.Lock()
+		defer spare.mu.Unlock()
+		if spare.runs--; spare.runs == 0 {
+			runtime.GOMAXPROCS(spare.base)
+		}
+	}
 }
 
 // call runs f, which calls into the loops, unless they are closed.

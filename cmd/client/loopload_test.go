@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -446,4 +447,20 @@ func TestLoadSIGINT(t *testing.T) {
 			t.Errorf("exit %d (%v), stdout:\n%s\nstderr: %s", code, err, out.String(), errOut.String())
 		}
 	})
+}
+
+// Runs on loops add one P while they last, shared by the runs at once,
+// and the last one takes it away.
+func TestLoadSpareP(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	n, release := spareP()
+	m, release2 := spareP()
+	if n != before || m != before || runtime.GOMAXPROCS(0) != before+1 {
+		t.Errorf("two runs of %d and %d loops: GOMAXPROCS %d, was %d", n, m, runtime.GOMAXPROCS(0), before)
+	}
+	release()
+	release2()
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS %d after the runs, was %d", got, before)
+	}
 }
