@@ -16,8 +16,11 @@
 #   rate       64 connections at a fixed rate: wrk first, each connection
 #              pausing so that all send about RATE/s (wrk's delay(), in
 #              whole ms; wrk2 is not packaged), then cmd/client with
-#              -rate at the rate wrk reached in that round; latency from
-#              wrk --latency and from cmd/client's histogram.
+#              -rate at the rate wrk reached in that round, after a
+#              -warmup of 0.5 s: wrk's latency leaves out its connects and
+#              start, cmd/client's open model counts a first request from
+#              when it was due, its connection's dial included; latency
+#              from wrk --latency and from cmd/client's histogram.
 # Client CPU per request is the tool's user+system time (GNU time) over
 # the requests it completed.
 #
@@ -123,7 +126,7 @@ run_client() {
 	case $sc in
 	c256) args=(-c 256) ;;
 	p16) args=(-c 256 -pipeline 16) ;;
-	rate) args=(-c 64 -rate "$(printf '%.0f' "${WRK_RPS:-$RATE}")") ;;
+	rate) args=(-c 64 -warmup 500ms -rate "$(printf '%.0f' "${WRK_RPS:-$RATE}")") ;;
 	esac
 	local out=$WORK/$server-$sc-$b-r$round
 	timeout $((DURATION + 30)) /usr/bin/time -f '%U %S' -o "$out.time" taskset -c "$CLIENT_CPU" \
@@ -134,6 +137,7 @@ run_client() {
 	reqs=$(jq .requests "$out.json")
 	[[ $reqs -gt 0 ]] || { log "  $b $server $sc: no requests"; return 0; }
 	record "$server" "$sc" "$b" rps "$(jq .requests_per_s "$out.json")"
+	[[ $sc == rate ]] && reqs=$(awk -v n="$reqs" -v d="$DURATION" 'BEGIN { printf "%d", n * (d + 0.5) / d }') # the warm-up's too
 	record "$server" "$sc" "$b" cpu "$(cpu_per_req "$out.time" "$reqs")"
 	record "$server" "$sc" "$b" p50 "$(jq '.latency_us.p50 / 1000' "$out.json")"
 	record "$server" "$sc" "$b" p99 "$(jq '.latency_us.p99 / 1000' "$out.json")"
