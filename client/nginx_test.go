@@ -25,20 +25,9 @@ type nginx struct {
 	text        string // www/sub/text.txt and www/gz/text.txt
 }
 
-const nginxConf = `
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log {{dir}}/error.log warn;
-{{user}}
-events { worker_connections 1024; }
-http {
+var nginxConf = nginxtest.Conf(`
 	log_format conn '$connection $connection_requests "$request" $status';
 	access_log {{dir}}/access.log conn;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
 	default_type application/octet-stream;
 	keepalive_requests 1000;
 	client_max_body_size 16m;
@@ -56,8 +45,7 @@ http {
 		location = /limited { keepalive_requests 3; return 200 "limited\n"; }
 		location = /small { client_max_body_size 1k; return 200 "small\n"; }
 	}
-}
-`
+`)
 
 // startNginx runs nginx on the files of the test until t ends.
 func startNginx(t *testing.T) *nginx {

@@ -53,20 +53,7 @@ go -C "$ROOT" build -o "$WORK/client" ./cmd/client
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
 go -C "$BENCH" build -o "$WORK/gnet" ./servers/gnet
 
-cat >"$WORK/pipeline.lua" <<'EOF'
--- 16 requests sent as one write, as TechEmpower's pipeline.lua does.
-init = function(args)
-	local r = {}
-	for i = 1, 16 do
-		r[i] = wrk.format()
-	end
-	req = table.concat(r)
-end
-
-request = function()
-	return req
-end
-EOF
+pipeline_lua "$WORK/pipeline.lua"
 cat >"$WORK/delay.lua" <<'EOF'
 -- Each connection waits args[1] ms before each request.
 init = function(args)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/pem"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
@@ -24,37 +22,11 @@ import (
 // cannedServer answers every request, on every connection, with the bytes
 // of response, and returns its base URL.
 func cannedServer(t *testing.T, response string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
+	url, _ := rawServer(t, func(_ int, c net.Conn) bool {
+		_, err := io.WriteString(c, response)
+		return err == nil
 	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					io.WriteString(c, response)
-				}
-			})
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return strings.TrimSuffix(url, "/")
 }
 
 // unsorted is a response whose fields are out of alphabetical order, after

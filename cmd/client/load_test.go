@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -152,43 +148,17 @@ func TestLoadPipelineServerCloses(t *testing.T) {
 
 // oneShotServer answers the first request on each connection with a
 // 200, with "Connection: close" if announce is set, and then closes the
-// connection. It half-closes and reads on until the client hangs up:
-// closing with requests unread would reset the connection, and the reset
-// could destroy the response before the client reads it.
+// connection (rawServer: without resetting it).
 func oneShotServer(t *testing.T, announce bool) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
 	header := ""
 	if announce {
 		header = "Connection: close\r\n"
 	}
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
-				c.(*net.TCPConn).CloseWrite()
-				io.Copy(io.Discard, c)
-			})
-		}
+	url, _ := rawServer(t, func(_ int, c net.Conn) bool {
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n%s\r\nok", header)
+		return false
 	})
-	return "http://" + ln.Addr().String() + "/"
+	return url
 }
 
 // -rate sends at a fixed total rate: 200/s for 500 ms is 100 requests,

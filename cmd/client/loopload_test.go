@@ -184,19 +184,8 @@ func TestLoadEveryResponse(t *testing.T) {
 	})
 }
 
-const loadNginxConf = `
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log {{dir}}/error.log warn;
-{{user}}
-events { worker_connections 1024; }
-http {
+var loadNginxConf = nginxtest.Conf(`
 	access_log off;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
 	default_type application/octet-stream;
 	server {
 		listen 127.0.0.1:{{port}};
@@ -206,8 +195,7 @@ http {
 		location /sub/ { sub_filter 'a' 'A'; sub_filter_once off; sub_filter_types *; }
 		location = /limited { keepalive_requests 3; return 200 "limited\n"; }
 	}
-}
-`
+`)
 
 // Against nginx: a fixed body, a static file larger than a read, a
 // chunked body (nginx's sub_filter), HEAD, and nginx's keep-alive limit
@@ -247,7 +235,8 @@ func TestLoadNginx(t *testing.T) {
 
 // rawServer runs a server that reads requests on each connection and
 // answers request n (counted over the server) with respond, which writes
-// on c as it likes; the connection closes when respond says so. Closing,
+// on c as it likes (bytes at a time, a reset): the tests' one scripted
+// server. The connection closes when respond says so. Closing,
 // it half-closes and reads on until the client hangs up, so that no
 // unread request resets the connection under the response.
 func rawServer(t *testing.T, respond func(n int, c net.Conn) (keep bool)) (url string, served *atomic.Int64) {

@@ -140,19 +140,8 @@ func getPlaintext(c *http.Client, url string) error {
 // nginx tries each entry of an upstream once per request, so the address
 // is listed 8 times: 8 tries, more than the kept connections (4) and a
 // reset one.
-const nginxConf = `
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log {{dir}}/error.log warn;
-{{user}}
-events { worker_connections 1024; }
-http {
+var nginxConf = nginxtest.Conf(`
 	access_log off;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
 	upstream backends {
 		{{servers}}
 		keepalive 4;
@@ -166,8 +155,7 @@ http {
 			proxy_next_upstream error timeout;
 		}
 	}
-}
-`
+`)
 
 // startProxy runs nginx in front of upstream until t ends, and returns
 // its address and the path of its error log.

@@ -38,6 +38,24 @@ func Binary(t testing.TB) string {
 	return ""
 }
 
+// Conf returns a configuration for Start: one worker process, its pid,
+// error log (ErrorLog) and temporary files under {{dir}}, {{user}}, and
+// http, the directives of the http block.
+func Conf(http string) string {
+	return `worker_processes 1;
+pid {{dir}}/nginx.pid;
+error_log {{dir}}/error.log warn;
+{{user}}
+events { worker_connections 1024; }
+http {
+	client_body_temp_path {{dir}}/body;
+	proxy_temp_path {{dir}}/proxy;
+	fastcgi_temp_path {{dir}}/fastcgi;
+	uwsgi_temp_path {{dir}}/uwsgi;
+	scgi_temp_path {{dir}}/scgi;
+` + http + "}\n"
+}
+
 // An Nginx is an nginx running for a test.
 type Nginx struct {
 	Dir      string // its prefix: the configuration, the logs, the files written for it
