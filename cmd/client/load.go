@@ -32,13 +32,14 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 		base     connTotals // at the end of the warm-up
 		measured bool
 	)
+	lr := startLoops(cfg, b, &conns) // before the clock starts: a ring takes time to set up
 	start := time.Now()
 	s := newSchedule(cfg, start)
 	s.onMeasure = func() { base, measured = conns.totals(), true }
 	ser := &series{start: s.measure}
 	workers := newWorkers(cfg.conns, ser)
 	stopProgress := startProgress(cfg.progress, b, start, workers)
-	runWorkers(ctx, cfg, b, s, &conns, workers)
+	runWorkers(ctx, cfg, b, s, &conns, workers, lr)
 	stopped := time.Now()
 	stopProgress()
 
@@ -56,11 +57,13 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 }
 
 // runWorkers runs one worker per connection until the schedule says the
-// run is over, then closes every connection of the run.
-func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns *connStats, workers []*worker) {
-	if onLoops(cfg, b) && runLoops(ctx, cfg, b, s, conns, workers) == nil {
+// run is over, then closes every connection of the run: on lr's loops if
+// it is not nil, else through the Transport or the pipeliner.
+func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns *connStats, workers []*worker, lr *loopRun) {
+	if lr != nil {
+		lr.run(ctx, s, workers)
 		return
-	} // else the loops could not start (out of memory for a ring): the run goes on as before
+	}
 	defer conns.closeAll()
 	var wg sync.WaitGroup
 	if cfg.pipeline > 0 {

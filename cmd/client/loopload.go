@@ -53,6 +53,7 @@ type loopRun struct {
 	check   func(*http.Response, []byte) // config.check
 	conns   []*loadConn
 	loops   *netfd.Loops
+	release func() // gives back the spare P
 
 	// mu is held shared by the goroutines that call into the loops
 	// (Attach, LoopConn.Do: the dialling goroutines, the sweeper), and
@@ -87,15 +88,20 @@ type loadConn struct {
 	deadline atomic.Int64
 }
 
-// runLoops runs the load on the loops of backend b, one loadConn per
-// worker, until the schedule says the run is over, or ctx is cancelled.
-// It fails, having run nothing, if the loops cannot start.
-func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *connStats, workers []*worker) error {
+// startLoops makes the loops of a load on b, if it runs on them, before
+// the run's clock starts: a ring takes a while to set up, longer than a
+// short run on a busy machine. It returns nil if the load does not run on
+// loops, or if they cannot start here (out of memory for a ring): then the
+// Transport runs it, as before.
+func startLoops(cfg *config, b backend, stats *connStats) *loopRun {
+	if !onLoops(cfg, b) {
+		return nil
+	}
 	var one bytes.Buffer
 	cfg.newRequest(context.Background()).Write(&one) // into a bytes.Buffer: cannot fail
 	depth := max(cfg.pipeline, 1)
 	r := &loopRun{
-		ctx: ctx, s: s, stats: stats,
+		stats:   stats,
 		dialer:  netfd.Dialer{Backend: b.nb, Timeout: cfg.timeout},
 		addr:    hostPort(cfg.url.Scheme, cfg.url.Host),
 		method:  cfg.method,
@@ -106,12 +112,20 @@ func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *c
 		check:   cfg.check,
 	}
 	n, release := spareP()
-	defer release()
 	loops, err := netfd.NewLoops(netfd.LoopConfig{Backend: b.nb, Loops: n}, loadHandler{})
 	if err != nil {
-		return err
+		release()
+		return nil
 	}
-	r.loops = loops
+	r.loops, r.release = loops, release
+	return r
+}
+
+// run runs the load on the loops, one loadConn per worker, until the
+// schedule says the run is over, or ctx is cancelled, and closes them.
+func (r *loopRun) run(ctx context.Context, s *schedule, workers []*worker) {
+	defer r.release()
+	r.ctx, r.s = ctx, s
 	for _, w := range workers {
 		c := &loadConn{r: r, w: w, scan: wire.ResponseScan{Method: r.method, FramingOnly: r.check == nil}}
 		r.conns = append(r.conns, c)
@@ -132,9 +146,8 @@ func runLoops(ctx context.Context, cfg *config, b backend, s *schedule, stats *c
 	r.closed = true
 	r.mu.Unlock()
 	stopSweep()
-	loops.Close()
+	r.loops.Close()
 	<-finished
-	return nil
 }
 
 // spare counts the runs on loops under way, which share one spare P.

@@ -164,19 +164,20 @@ func TestLoadEveryResponse(t *testing.T) {
 			args []string
 			head bool
 		}{
-			{[]string{"-c", "4", "-d", "300ms"}, false},
-			{[]string{"-c", "3", "-d", "300ms", "-pipeline", "4"}, false},
-			{[]string{"-c", "3", "-d", "200ms", "-X", "HEAD"}, true},
-			{[]string{"-c", "2", "-d", "300ms", "-rate", "300", "-pipeline", "2"}, false},
+			{[]string{"-c", "4", "-n", "120"}, false},
+			{[]string{"-c", "3", "-n", "120", "-pipeline", "4"}, false},
+			{[]string{"-c", "3", "-n", "120", "-X", "HEAD"}, true},
+			{[]string{"-c", "2", "-n", "60", "-rate", "300", "-pipeline", "2"}, false},
 		} {
 			url, served := mixedServer(t)
 			ck := newChecker(t, true, mixedWant(tc.head))
 			ck.anyFraming = tc.head
 			r := loadChecked(t, b, ck.check, append(tc.args, url)...)
 			resets, pipelined := r.errors[errReset], slices.Contains(tc.args, "-pipeline")
-			if r.requests < 8 || ck.n.Load() != r.requests || r.status[200] != r.requests ||
+			n, _ := strconv.ParseUint(tc.args[slices.Index(tc.args, "-n")+1], 10, 64)
+			if r.requests < r.sent/4 || ck.n.Load() != r.requests || r.status[200] != r.requests ||
 				r.failed() != resets || (!pipelined && resets != 0) || r.requests+resets != r.sent ||
-				uint64(served.Load()) < r.requests || r.conns.dials < int64(r.requests/5) {
+				r.sent != n || uint64(served.Load()) < r.requests || r.conns.dials < int64(r.requests/5) {
 				t.Errorf("%q: %d served, %d checked; %d requests, %d sent, errors %v (%v), %d dials",
 					tc.args, served.Load(), ck.n.Load(), r.requests, r.sent, r.errors, r.samples, r.conns.dials)
 			}
@@ -220,11 +221,11 @@ func TestLoadNginx(t *testing.T) {
 			{"/limited", "limited\n", false, []string{"-pipeline", "4"}},
 		} {
 			ck := newChecker(t, false, func(int) (string, bool) { return tc.body, tc.chunked })
-			args := append([]string{"-c", "3", "-d", "200ms", base + tc.path}, tc.args...)
+			args := append([]string{"-c", "3", "-n", "60", base + tc.path}, tc.args...)
 			r := loadChecked(t, b, ck.check, args...)
 			resets := r.errors[errReset]
 			limited := tc.path == "/limited"
-			if r.requests < 8 || ck.n.Load() != r.requests || r.status[200] != r.requests || r.failed() != resets ||
+			if r.requests < 30 || r.requests+resets != 60 || ck.n.Load() != r.requests || r.status[200] != r.requests || r.failed() != resets ||
 				(resets != 0) != (limited && len(tc.args) > 0) || (limited && r.conns.dials < int64(r.requests/3)) {
 				t.Errorf("%q: %d checked; %d requests, %d sent, errors %v (%v), %d dials",
 					args, ck.n.Load(), r.requests, r.sent, r.errors, r.samples, r.conns.dials)
@@ -320,10 +321,10 @@ func TestLoadServerResets(t *testing.T) {
 					return false
 				})
 				ck := newChecker(t, true, func(n int) (string, bool) { return numbered(n), false })
-				r := loadChecked(t, b, ck.check, url, "-c", "2", "-d", "200ms", "-pipeline", pipeline)
+				r := loadChecked(t, b, ck.check, url, "-c", "2", "-n", "20", "-pipeline", pipeline)
 				resets := r.errors[errReset]
 				if resets == 0 || r.failed() != resets || ck.n.Load() != r.requests || r.requests+resets != r.sent ||
-					(every == 1) != (r.requests == 0) || r.conns.dials < int64(resets)/2 || r.conns.dialFailures != 0 ||
+					(every == 1) != (r.requests == 0) || r.sent != 20 || r.conns.dials < int64(resets)/2 || r.conns.dialFailures != 0 ||
 					uint64(served.Load()) > r.sent {
 					t.Errorf("reset every %d, pipeline %s: %d served, %d checked; %d requests, %d sent, errors %v (%v), %d dials",
 						every, pipeline, served.Load(), ck.n.Load(), r.requests, r.sent, r.errors, r.samples, r.conns.dials)
@@ -347,8 +348,8 @@ func TestLoadSlowServer(t *testing.T) {
 			return true
 		})
 		ck := newChecker(t, true, func(n int) (string, bool) { return numbered(n), false })
-		r := loadChecked(t, b, ck.check, url, "-c", "2", "-d", "300ms")
-		if r.requests < 4 || r.failed() != 0 || ck.n.Load() != r.requests || r.latency.Min() < pause {
+		r := loadChecked(t, b, ck.check, url, "-c", "2", "-n", "8")
+		if r.requests != 8 || r.failed() != 0 || ck.n.Load() != r.requests || r.latency.Min() < pause {
 			t.Errorf("pausing: %d checked; %d requests, errors %v (%v), latency min %v",
 				ck.n.Load(), r.requests, r.errors, r.samples, r.latency.Min())
 		}
@@ -376,8 +377,8 @@ func TestLoadSlowServer(t *testing.T) {
 			return n%3 != 2
 		})
 		ck = newChecker(t, true, func(n int) (string, bool) { return numbered(n % 100), n%3 == 1 })
-		r = loadChecked(t, b, ck.check, url, "-c", "3", "-d", "300ms")
-		if r.requests < 6 || r.failed() != 0 || ck.n.Load() != r.requests || len(r.status) != 1 || r.requests != r.sent {
+		r = loadChecked(t, b, ck.check, url, "-c", "3", "-n", "12")
+		if r.requests != 12 || r.failed() != 0 || ck.n.Load() != r.requests || len(r.status) != 1 || r.requests != r.sent {
 			t.Errorf("trickling: %d checked; %d requests of %d sent, status %v, errors %v (%v)",
 				ck.n.Load(), r.requests, r.sent, r.status, r.errors, r.samples)
 		}
