@@ -105,6 +105,25 @@ stop_proc() {
 	wait "$1" 2>/dev/null || true
 }
 
+# pipeline_lua FILE: writes wrk's script for 16 requests in one write,
+# as TechEmpower's pipeline.lua sends them.
+pipeline_lua() {
+	cat >"$1" <<'EOF'
+-- 16 requests sent as one write, as TechEmpower's pipeline.lua does.
+init = function(args)
+	local r = {}
+	for i = 1, 16 do
+		r[i] = wrk.format()
+	end
+	req = table.concat(r)
+end
+
+request = function()
+	return req
+end
+EOF
+}
+
 # cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 

@@ -65,20 +65,7 @@ go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
 HEADERS=(-H 'Host: localhost'
 	-H 'Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7'
 	-H 'Connection: keep-alive')
-cat >"$WORK/pipeline.lua" <<'EOF'
--- 16 requests sent as one write, as TechEmpower's pipeline.lua does.
-init = function(args)
-	local r = {}
-	for i = 1, 16 do
-		r[i] = wrk.format()
-	end
-	req = table.concat(r)
-end
-
-request = function()
-	return req
-end
-EOF
+pipeline_lua "$WORK/pipeline.lua"
 
 # --- one server ------------------------------------------------------------
 

@@ -7,23 +7,15 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ringnet/ringnet/client"
 	"github.com/ringnet/ringnet/internal/backendtest"
-	"github.com/ringnet/ringnet/internal/testtool"
+	"github.com/ringnet/ringnet/internal/nginxtest"
 )
 
 // An nginx is a running nginx serving the files of the test.
@@ -33,20 +25,9 @@ type nginx struct {
 	text        string // www/sub/text.txt and www/gz/text.txt
 }
 
-const nginxConf = `
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log {{dir}}/error.log warn;
-{{user}}
-events { worker_connections 1024; }
-http {
+var nginxConf = nginxtest.Conf(`
 	log_format conn '$connection $connection_requests "$request" $status';
 	access_log {{dir}}/access.log conn;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
 	default_type application/octet-stream;
 	keepalive_requests 1000;
 	client_max_body_size 16m;
@@ -64,93 +45,21 @@ http {
 		location = /limited { keepalive_requests 3; return 200 "limited\n"; }
 		location = /small { client_max_body_size 1k; return 200 "small\n"; }
 	}
-}
-`
+`)
 
-// startNginx writes a configuration and files under a temporary
-// directory and runs nginx on free loopback ports until t ends.
+// startNginx runs nginx on the files of the test until t ends.
 func startNginx(t *testing.T) *nginx {
-	bin := testtool.Path(t, "nginx", "nginx", "/usr/local/nginx/sbin")
-	dir := t.TempDir()
 	n := &nginx{big: make([]byte, 32<<20), text: strings.Repeat("a banana and an apple; ", 5000)}
 	rand.Read(n.big)
-	for _, f := range []struct{ name, data string }{
-		{"www/big.bin", string(n.big)},
-		{"www/sub/text.txt", n.text},
-		{"www/gz/text.txt", n.text},
-		{"cert.pem", certPEM()},
-		{"key.pem", keyPEM()},
-	} {
-		p := filepath.Join(dir, f.name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(f.data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers would otherwise be nobody, who cannot read t.TempDir()
-	}
-	// Ports are picked by listening on :0 and closing; another process
-	// may take one meanwhile, so a failed start is retried.
-	var lastErr error
-	for range 5 {
-		port, tlsPort := freePort(t), freePort(t)
-		conf := strings.NewReplacer("{{dir}}", dir, "{{user}}", user, "{{port}}", port, "{{tlsport}}", tlsPort).Replace(nginxConf)
-		confPath := filepath.Join(dir, "nginx.conf")
-		if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-g", "daemon off;")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		addr := "127.0.0.1:" + port
-		if lastErr = waitAccepting(addr, exited); lastErr != nil {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			lastErr = fmt.Errorf("%v\n%s", lastErr, log)
-			continue
-		}
-		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			<-exited
-		})
-		n.url, n.tlsURL = "http://"+addr, "https://localhost:"+tlsPort
-		return n
-	}
-	t.Fatalf("nginx did not start: %v", lastErr)
-	return nil
-}
-
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
-}
-
-// waitAccepting waits until addr accepts connections, or nginx exits.
-func waitAccepting(addr string, exited <-chan error) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case err := <-exited:
-			return fmt.Errorf("nginx exited: %v", err)
-		case <-time.After(10 * time.Millisecond): // polling another process
-		}
-	}
-	return errors.New("nginx does not accept connections after 10 s")
+	ng := nginxtest.Start(t, nginxConf, map[string]string{
+		"www/big.bin":      string(n.big),
+		"www/sub/text.txt": n.text,
+		"www/gz/text.txt":  n.text,
+		"cert.pem":         certPEM(),
+		"key.pem":          keyPEM(),
+	}, nil)
+	n.url, n.tlsURL = "http://"+ng.Addr, "https://localhost:"+strings.TrimPrefix(ng.TLSAddr, "127.0.0.1:")
+	return n
 }
 
 func certPEM() string {

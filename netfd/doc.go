@@ -98,6 +98,12 @@
 //     method that streams, write(2)s the queue at once instead, unless a
 //     send is in flight. The LoopConn's fields are grouped by the
 //     goroutine that owns them.
+//   - loop_timer_linux.go: LoopConn.After's timers, a heap the loop
+//     owns: reap waits for the kernel no longer than until the first is
+//     due (epoll_wait's milliseconds, io_uring_enter's timespec), and
+//     the due ones are queued as evDo events, methods for their
+//     connections. A client's requests due at set times (a load
+//     generator's open model) need no goroutine and no wake-up.
 //   - LoopConn.Detach stops receiving, sends what is queued, and hands the
 //     descriptor to a new netFD of the blocking mode, with the bytes
 //     OnData left as that netFD's pending; Loops.Attach releases a Conn's

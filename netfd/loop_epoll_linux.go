@@ -1,6 +1,8 @@
 package netfd
 
 import (
+	"time"
+
 	"github.com/ringnet/ringnet/epoll"
 	"golang.org/x/sys/unix"
 )
@@ -67,10 +69,13 @@ func (e *epollLoop) resumeRecv(c *LoopConn) {
 	e.again = append(e.again, c) // the edge may have come while paused
 }
 
-func (e *epollLoop) reap(block bool) error {
-	msec := -1
-	if !block || len(e.again) > 0 {
+func (e *epollLoop) reap(wait time.Duration) error {
+	msec := -1 // epoll_wait counts whole milliseconds: a timer's wait is rounded up
+	switch {
+	case wait == 0 || len(e.again) > 0:
 		msec = 0
+	case wait > 0:
+		msec = int((wait + time.Millisecond - 1) / time.Millisecond)
 	}
 	n, err := e.p.Wait(e.events, msec)
 	if err != nil {

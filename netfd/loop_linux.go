@@ -51,8 +51,9 @@ type Loops struct {
 //	                   c's receive, c.recvArmed() is false and settle(c) runs
 //	resumeRecv(c)      receive again after stopRecv, for back-pressure
 //	release(c)         forget c, whose descriptor stays open (Detach)
-//	reap(block)        submit what is queued, wait for the kernel (only if
-//	                   block) and queue what it reports; every event queued
+//	reap(wait)         submit what is queued, wait for the kernel (at most
+//	                   wait; not at all if 0, without limit if negative)
+//	                   and queue what it reports; every event queued
 //	                   before was dispatched
 //	done(ev)           ev was dispatched: its bytes may be reused
 //	read(c) bool       the dispatcher's, for evReadable (epoll): read c and
@@ -70,7 +71,7 @@ type loopKernel interface {
 	stopRecv(c *LoopConn)
 	resumeRecv(c *LoopConn)
 	release(c *LoopConn)
-	reap(block bool) error
+	reap(wait time.Duration) error
 	done(ev event)
 	read(c *LoopConn) bool
 	waiting() bool
@@ -93,9 +94,12 @@ type loop struct {
 	bufs   bufPool
 	events []event // for the dispatcher; events[next:] still to dispatch
 	next   int
-	opGen  uint32 // the generation of the last op's user_data (opUD)
-	// now is the loop's clock (LoopConn.Now): Unix ns, read once per
-	// pass, when the reap returns, and at a hand-off.
+	opGen  uint32    // the generation of the last op's user_data (opUD)
+	timers timerHeap // LoopConn.After's (loop_timer_linux.go)
+	epoch  time.Time // the timers' clock (clock) starts here
+	// now is the wall clock LoopConn.Now reports: Unix ns, read once per
+	// pass and at a hand-off, for what needs no finer time (a Date
+	// header, the deadlines a sweeper enforces); the timers use clock.
 	now atomic.Int64
 
 	// queued is the bytes written on the loop's connections that the
@@ -151,7 +155,7 @@ func newLoops(cfg LoopConfig, h LoopHandler, ucfg uringLoopConfig) (*Loops, erro
 	}
 	g.handOffAfter = max(g.handOffAfter, 0)
 	for range n {
-		l := &loop{g: g, exited: make(chan struct{})}
+		l := &loop{g: g, exited: make(chan struct{}), epoch: time.Now()}
 		if err := l.start(); err != nil {
 			g.Close()
 			return nil, err
@@ -225,8 +229,9 @@ func (l *loop) runOwned() {
 }
 
 // run is the loop: run what other goroutines posted, dispatch the events,
-// flush the queued writes, and reap what the kernel reports, until Close
-// (true) or until the goroutine loses the loop (false).
+// flush the queued writes, reap what the kernel reports (waiting until
+// the first timer is due at most) and queue the timers that are due,
+// until Close (true) or until the goroutine loses the loop (false).
 func (l *loop) run() bool {
 	for {
 		l.now.Store(time.Now().UnixNano())
@@ -240,9 +245,10 @@ func (l *loop) run() bool {
 		}
 		l.flush()   // may queue events (a send that failed closes its connection)
 		l.publish() // what the methods and the sends changed, before the loop waits
-		if err := l.k.reap(!l.pending.Load() && len(l.events) == 0); err != nil {
+		if err := l.k.reap(l.wait()); err != nil {
 			panic("netfd: loop: " + err.Error()) // the kernel interface failed; nothing can be served
 		}
+		l.fireTimers()
 	}
 }
 

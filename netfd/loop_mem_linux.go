@@ -1,6 +1,8 @@
 package netfd
 
 import (
+	"time"
+
 	"github.com/ringnet/ringnet/internal/memloop"
 	"golang.org/x/sys/unix"
 )
@@ -63,8 +65,9 @@ func (m *memLoop) wake() {
 }
 
 // reap queues an evReadable event for every connection with bytes to
-// come, and waits for a wake-up when there is none.
-func (m *memLoop) reap(block bool) error {
+// come, and, when there is none, waits for a wake-up (at most wait, if
+// not negative).
+func (m *memLoop) reap(wait time.Duration) error {
 	n := 0
 	for c, mc := range m.scripts {
 		if c.sysfd < 0 {
@@ -78,8 +81,17 @@ func (m *memLoop) reap(block bool) error {
 			n++
 		}
 	}
-	if n == 0 && block {
+	switch {
+	case n > 0 || wait == 0:
+	case wait < 0:
 		<-m.wakeCh
+	default:
+		t := time.NewTimer(wait)
+		select {
+		case <-m.wakeCh:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	return nil
 }

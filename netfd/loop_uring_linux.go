@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/ringnet/ringnet/ring"
 	"golang.org/x/sys/unix"
@@ -32,7 +33,8 @@ type uringLoop struct {
 	full bool // the last reap took a full batch: more may wait
 
 	wakefd    int
-	wakeBuf   *[8]byte // the eventfd read's buffer, on the heap
+	wakeBuf   *[8]byte       // the eventfd read's buffer, on the heap
+	ts        *unix.Timespec // reap's wait limit, on the heap
 	wakeArmed bool
 
 	rearm []*LoopConn // connections whose recv ended and must be armed again
@@ -78,7 +80,7 @@ func newUringLoop(l *loop, cfg uringLoopConfig) (*uringLoop, error) {
 	if err != nil {
 		return nil, &errUringSetup{reason: setupReason(err), err: err}
 	}
-	u := &uringLoop{l: l, r: r, cfg: cfg, cqes: make([]*ring.CQE, 256), wakeBuf: new([8]byte), wakefd: -1}
+	u := &uringLoop{l: l, r: r, cfg: cfg, cqes: make([]*ring.CQE, 256), wakeBuf: new([8]byte), wakefd: -1, ts: new(unix.Timespec)}
 	if err := u.init(); err != nil {
 		u.close()
 		return nil, err
@@ -183,7 +185,7 @@ func (u *uringLoop) wake() {
 // since the last one and, if block, waits for a completion; then it
 // takes one batch of completions, which holds at most len(cqes) of the
 // provided buffers until it is dispatched.
-func (u *uringLoop) reap(block bool) error {
+func (u *uringLoop) reap(wait time.Duration) error {
 	if u.nbr > 0 { // the buffers the last batch's events were done with
 		u.br.Advance(u.nbr)
 		u.nbr = 0
@@ -202,14 +204,20 @@ func (u *uringLoop) reap(block bool) error {
 		u.wakeArmed = true
 	}
 	var min uint32
-	if block && !u.full {
+	if wait != 0 && !u.full {
 		min = 1
 	}
 	if u.r.CQOverflowPending() {
 		u.overflows++ // this enter moves them into the CQ
 	}
-	if _, err := u.r.Enter(u.r.FlushSQ(), min, ring.EnterGetEvents); err != nil &&
-		!errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.ETIME) {
+	var err error
+	if min > 0 && wait > 0 {
+		*u.ts = unix.NsecToTimespec(int64(wait))
+		_, err = u.r.EnterTimeout(u.r.FlushSQ(), min, ring.EnterGetEvents, u.ts)
+	} else {
+		_, err = u.r.Enter(u.r.FlushSQ(), min, ring.EnterGetEvents)
+	}
+	if err != nil && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.ETIME) {
 		return err
 	}
 	n := u.r.PeekBatchCQE(u.cqes)

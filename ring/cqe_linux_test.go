@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"errors"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -119,9 +120,15 @@ func TestWaitCQE(t *testing.T) {
 	if c, err := r.WaitCQETimeout(&unix.Timespec{Nsec: 1e6}); c != nil || err != unix.ETIME {
 		t.Fatalf("WaitCQETimeout on an idle ring = %v, %v; want ETIME", c, err)
 	}
+	if _, err := r.EnterTimeout(0, 1, EnterGetEvents, &unix.Timespec{Nsec: 1e6}); !errors.Is(err, unix.ETIME) {
+		t.Fatalf("EnterTimeout on an idle ring: %v; want ETIME", err)
+	}
 	armRecv(t, r, a, 6)
 	submit(t, r, 1)
 	writeAll(t, b, []byte("wake"))
+	if _, err := r.EnterTimeout(0, 1, EnterGetEvents, &unix.Timespec{Sec: 10}); err != nil {
+		t.Fatalf("EnterTimeout with a CQE coming: %v", err)
+	}
 	c, err := r.WaitCQE()
 	if err != nil {
 		t.Fatal(err)

@@ -74,6 +74,18 @@ func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
 	return r.enter(toSubmit, minComplete, flags, nil)
 }
 
+// EnterTimeout is Enter whose wait for minComplete CQEs ends after ts
+// (relative) at the latest, with an error matching unix.ETIME; the SQEs
+// it took count anyway. It needs FeatExtArg (Linux 5.11). EnterTimeout
+// corresponds to io_uring_enter with IORING_ENTER_EXT_ARG, the call of
+// io_uring_submit_and_wait_timeout.
+func (r *Ring) EnterTimeout(toSubmit, minComplete, flags uint32, ts *unix.Timespec) (int, error) {
+	if !timespecOK {
+		panic("ring: unix.Timespec is not struct __kernel_timespec on this platform")
+	}
+	return r.enter(toSubmit, minComplete, flags, &getEventsArg{SigmaskSz: 8, Ts: kaddr(uintptr(unsafe.Pointer(ts)))})
+}
+
 // getEventsArg mirrors struct io_uring_getevents_arg.
 type getEventsArg struct {
 	Sigmask   uint64

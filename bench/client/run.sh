@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# run.sh: BenchmarkClient (client_test.go) in interleaved rounds: the test
-# binary runs once per round, every client once in each, the order rotated
-# from round to round; the server (a child process) is pinned to one CPU
-# and the clients to the other.
+# run.sh: the HTTP clients in interleaved rounds, the server pinned to one
+# CPU and the clients to the other.
 #
-#   bench/client/run.sh
+#   bench/client/run.sh        BenchmarkClient (client_test.go): the client
+#                              library against net/http's and fasthttp's
+#   bench/client/run.sh load   cmd/client -load on epoll and io_uring
+#                              against wrk (load.sh)
+#
+# BenchmarkClient: the test binary runs once per round, every client once
+# in each, the order rotated from round to round; the server is a child
+# process.
 #
 # Environment: ROUNDS (5), BENCHTIME (2s), SERVER_CPU (0), CLIENT_CPU (1),
 # PIN (1; 0 runs both unpinned), KEEP (1: keep the work directory with the
@@ -13,6 +18,10 @@
 # Progress, load averages and the raw lines go to stderr, the markdown
 # table of medians to stdout.
 set -euo pipefail
+if [[ ${1:-} == load ]]; then
+	shift
+	exec "$(dirname "$0")/load.sh" "$@"
+fi
 . "$(dirname "$0")/../lib.sh"
 
 ROUNDS=${ROUNDS:-5}

@@ -23,9 +23,9 @@ import (
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
-// rawServer serves each connection with serve, on a goroutine, and
+// connServer serves each connection with serve, on a goroutine, and
 // closes it when serve returns; it returns the base URL.
-func rawServer(t *testing.T, serve func(net.Conn)) string {
+func connServer(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -55,7 +55,7 @@ func rawServer(t *testing.T, serve func(net.Conn)) string {
 // write the response to each, with its body read, until answer returns
 // false; it returns the base URL.
 func requestServer(t *testing.T, answer func(c net.Conn, req *http.Request, body []byte) bool) string {
-	return rawServer(t, func(c net.Conn) {
+	return connServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		for {
 			req, err := http.ReadRequest(br)

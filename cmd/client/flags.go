@@ -68,6 +68,9 @@ type config struct {
 	hgrmFile string
 
 	progress io.Writer // where the progress line ticks; nil for none
+	// check, if set (by tests), is given every final response of a
+	// load with its body, on the goroutine that read it.
+	check func(resp *http.Response, body []byte)
 }
 
 // newRequest returns a request to the URL as the flags describe it,

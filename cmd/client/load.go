@@ -32,13 +32,14 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 		base     connTotals // at the end of the warm-up
 		measured bool
 	)
+	lr := startLoops(cfg, b, &conns) // before the clock starts: a ring takes time to set up
 	start := time.Now()
 	s := newSchedule(cfg, start)
 	s.onMeasure = func() { base, measured = conns.totals(), true }
 	ser := &series{start: s.measure}
 	workers := newWorkers(cfg.conns, ser, cfg.expect)
 	stopProgress := startProgress(cfg.progress, b, start, workers)
-	runWorkers(ctx, cfg, b, s, &conns, workers)
+	runWorkers(ctx, cfg, b, s, &conns, workers, lr)
 	stopped := time.Now()
 	stopProgress()
 
@@ -56,8 +57,13 @@ func runLoad(ctx context.Context, cfg *config, b backend) *result {
 }
 
 // runWorkers runs one worker per connection until the schedule says the
-// run is over, then closes every connection of the run.
-func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns *connStats, workers []*worker) {
+// run is over, then closes every connection of the run: on lr's loops if
+// it is not nil, else through the Transport or the pipeliner.
+func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns *connStats, workers []*worker, lr *loopRun) {
+	if lr != nil {
+		lr.run(ctx, s, workers)
+		return
+	}
 	defer conns.closeAll()
 	var wg sync.WaitGroup
 	if cfg.pipeline > 0 {
@@ -71,7 +77,7 @@ func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns 
 	c := newHTTPClient(cfg, b, conns)
 	tmpl := cfg.newRequest(ctx)
 	for _, w := range workers {
-		wg.Go(func() { runHTTP(ctx, c, tmpl, cfg.body, w, s) })
+		wg.Go(func() { runHTTP(ctx, c, tmpl, cfg, w, s) })
 	}
 	wg.Wait()
 	c.CloseIdleConnections()
@@ -79,7 +85,7 @@ func runWorkers(ctx context.Context, cfg *config, b backend, s *schedule, conns 
 
 // runHTTP sends requests one after another through the client's Transport
 // until s says the run is over. After a failure to connect it backs off.
-func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byte, w *worker, s *schedule) {
+func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, cfg *config, w *worker, s *schedule) {
 	var (
 		wait timer
 		bo   backoff
@@ -91,7 +97,7 @@ func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byt
 			return
 		}
 		w.sending(sl)
-		resp, err := send(c, tmpl, body)
+		resp, err := send(c, tmpl, cfg)
 		switch {
 		case ctx.Err() != nil:
 			return // interrupted: neither a response nor a failure
@@ -109,16 +115,30 @@ func runHTTP(ctx context.Context, c *http.Client, tmpl *http.Request, body []byt
 
 // send makes one request, a copy of tmpl, and reads its response body to
 // the end.
-func send(c *http.Client, tmpl *http.Request, body []byte) (*http.Response, error) {
+func send(c *http.Client, tmpl *http.Request, cfg *config) (*http.Response, error) {
 	req := *tmpl // the Transport does not modify a request, so the copies may share fields
-	if body != nil {
-		req.Body = io.NopCloser(bytes.NewReader(body))
+	if cfg.body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(cfg.body))
 	}
 	resp, err := c.Do(&req)
 	if err != nil {
 		return nil, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	err = drain(resp, cfg.check)
 	return resp, err
+}
+
+// drain reads resp's body to its end and closes it, handing it to
+// check if set.
+func drain(resp *http.Response, check func(*http.Response, []byte)) error {
+	defer resp.Body.Close()
+	if check == nil {
+		_, err := io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		check(resp, body)
+	}
+	return err
 }

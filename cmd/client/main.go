@@ -10,14 +10,15 @@
 // connections for -d or -n requests and reports requests/s, bytes/s,
 // errors by class and latency percentiles, overall and second by second.
 // Compare mode runs the same load on epoll, uring and std in interleaved
-// rounds and prints a markdown table of the medians. Every backend, std
-// included, runs ringnet's client Transport; std dials with net.Dialer,
-// so a comparison measures the backends and nothing else. Run it with
-// -help for every flag.
+// rounds and prints a markdown table of the medians. On epoll and uring a
+// load over http runs on netfd's event loops (loopload.go); std, and https
+// on any backend, run ringnet's client Transport, std dialling with
+// net.Dialer. Run it with -help for every flag.
 //
 // Where things are: flags.go, usage.go (the command line); fetch.go,
-// fetchclient.go, headtap.go, tls.go (fetch); load.go, schedule.go,
-// worker.go, pipeline.go, result.go, series.go, histogram.go (load);
+// fetchclient.go, headtap.go, tls.go (fetch); load.go, loopload.go,
+// schedule.go, worker.go, pipeline.go, result.go, series.go, histogram.go
+// (load);
 // compare.go; report.go, json.go, html.go, htmlseries.go, hgrm.go,
 // meta.go (reports); errclass.go (error classes).
 package main

@@ -17,7 +17,12 @@ import (
 	"github.com/ringnet/ringnet/internal/backendtest"
 )
 
-func TestMain(m *testing.M) { backendtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv("CLIENT_TEST_MAIN") == "1" { // the command itself, as TestLoadSIGINT runs it
+		main()
+	}
+	backendtest.Main(m)
+}
 
 // runClient runs the command in-process and returns its exit status and
 // what it wrote to stdout and stderr.

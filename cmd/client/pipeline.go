@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"io"
 	"net"
 	"net/http"
 	"time"
@@ -26,6 +25,7 @@ type pipeliner struct {
 	reqLen  int    // the length of one
 	depth   int
 	timeout time.Duration
+	check   func(*http.Response, []byte)
 }
 
 func newPipeliner(cfg *config, b backend, n *connStats) *pipeliner {
@@ -40,6 +40,7 @@ func newPipeliner(cfg *config, b backend, n *connStats) *pipeliner {
 		reqLen:  one.Len(),
 		depth:   cfg.pipeline,
 		timeout: cfg.timeout,
+		check:   cfg.check,
 	}
 	if cfg.url.Scheme == "https" {
 		p.tls = clientTLS(cfg.tls, cfg.url.Hostname())
@@ -132,13 +133,11 @@ func (p *pipeliner) exchange(conn net.Conn, br *bufio.Reader, w *worker, sl slot
 		if err != nil {
 			return got, err
 		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return got, err
-		}
 		if resp.StatusCode < 200 {
 			continue // 1xx: the final response follows
+		}
+		if err := drain(resp, p.check); err != nil {
+			return got, err
 		}
 		got++
 		w.response(sl, resp.StatusCode)

@@ -66,6 +66,25 @@ type slot struct {
 // is the client's doing.
 func (s *schedule) next(ctx context.Context, n int, wait *timer) (slot, bool) {
 	now := time.Now()
+	sl, ok := s.reserve(ctx, n, now)
+	switch {
+	case !ok:
+		return slot{}, false
+	case sl.ready(now):
+		return sl, ctx.Err() == nil
+	case !wait.until(ctx, sl.due):
+		return slot{}, false
+	}
+	sl.due = time.Now()
+	return sl, true
+}
+
+// reserve is next without the wait, for a caller that must not block (a
+// connection on an event loop): it reserves up to n requests at now and
+// returns them with their due time, which may be to come. The caller
+// sends them at once if sl.ready(now), else when they are due, its latency
+// then counting from when it sends (sl.due = time.Now()), as next does.
+func (s *schedule) reserve(ctx context.Context, n int, now time.Time) (slot, bool) {
 	if s.over(ctx, now) {
 		return slot{}, false // a backlog the server could not keep up with stays unsent
 	}
@@ -88,15 +107,17 @@ func (s *schedule) next(ctx context.Context, n int, wait *timer) (slot, bool) {
 		}
 		sl.n = int(min(int64(n), s.limit-c))
 	}
-	switch {
-	case !now.Before(sl.due):
-		sl.late = now.Sub(sl.due) >= lateAfter
-		return sl, ctx.Err() == nil
-	case !wait.until(ctx, sl.due):
-		return slot{}, false
-	}
-	sl.due = time.Now()
 	return sl, true
+}
+
+// ready reports whether sl is due at now, marking it late if its due
+// time passed lateAfter or more before.
+func (sl *slot) ready(now time.Time) bool {
+	if now.Before(sl.due) {
+		return false
+	}
+	sl.late = now.Sub(sl.due) >= lateAfter
+	return true
 }
 
 // over reports whether nothing is due at t any more: the end has passed,

@@ -51,21 +51,24 @@ it was sent, so a server that stalls shows as latency instead of as
 fewer samples (no coordinated omission). The report counts the requests
 sent late and those due but never sent (dropped), and warns when fewer
 than 95% of the requests due were sent. -pipeline N writes N requests
-back to back on each connection and then reads the N responses; it runs
-on raw connections of the backend, not through the Transport. A
-connection whose dial or TLS handshake fails waits before the next (10
-ms, doubling to 1 s), so a refused port or a failing handshake is not
-hammered. A progress line ticks on stderr each second when stderr is a
-terminal. -json adds a per-second series; -html FILE writes a page with
-charts; -hgrm FILE writes the latency distribution in HdrHistogram's
-percentile format (milliseconds). Every report records the date,
-ringnet and Go versions, kernel and CPU.
+back to back on each connection and then reads the N responses. On epoll
+and uring, a load over http runs on netfd's event loops (no goroutine per
+connection, the request serialized once, the responses read on the
+loop); std, and https on any backend, run ringnet's client Transport, or
+raw connections with -pipeline. A connection whose dial or TLS handshake fails
+waits before the next (10 ms, doubling to 1 s), so a refused port or a
+failing handshake is not hammered. A progress line ticks on stderr
+each second when stderr is a terminal. -json adds a per-second series;
+-html FILE writes a page with charts; -hgrm FILE writes the latency
+distribution in HdrHistogram's percentile format (milliseconds). Every
+report records the date, ringnet and Go versions, kernel and CPU.
 
 Compare mode runs the same load on epoll, uring and std, -rounds times
 interleaved (epoll, uring, std, epoll, ...), and prints a markdown table
-of each backend's median (and range) with ratios to std. Every backend,
-std included, runs ringnet's client Transport; std dials with Go's
-net.Dialer. A backend that cannot run here is a row saying why.
+of each backend's median (and range) with ratios to std. epoll and uring
+run as -load does (on the loops, over http), std runs ringnet's client
+Transport on Go's net.Dialer. A backend that cannot run here is a row
+saying why.
 
 In -load and -compare mode -d is the duration; the request body is --data.
 

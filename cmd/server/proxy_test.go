@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ringnet/ringnet/internal/backendtest"
-	"github.com/ringnet/ringnet/internal/testtool"
+	"github.com/ringnet/ringnet/internal/nginxtest"
 )
 
 // TestProxyRestart runs the binary twice on one port with -reuseport
@@ -29,7 +26,7 @@ import (
 // under wrk for 10 s, and docs/robustness.md); the new process
 // serves.
 func TestProxyRestart(t *testing.T) {
-	bin := testtool.Path(t, "nginx", "nginx")
+	nginxtest.Binary(t) // skips before the servers start
 	backendtest.RunServers(t, func(t *testing.T, b backendtest.Backend) {
 		args := []string{"-reuseport", "-access-log", "-backend", b.Name}
 		if !b.Std() {
@@ -45,7 +42,7 @@ func TestProxyRestart(t *testing.T) {
 		addr := old.addr
 		other := startChild(t, append([]string{"-addr", addr}, args...)...)
 		defer other.cmd.Process.Signal(syscall.SIGTERM)
-		proxy, errorLog := startProxy(t, bin, addr)
+		proxy, errorLog := startProxy(t, addr)
 
 		// Clients: keep-alive connections to nginx, GET /plaintext until
 		// stop; each response must be 200 "Hello, World!".
@@ -143,19 +140,8 @@ func getPlaintext(c *http.Client, url string) error {
 // nginx tries each entry of an upstream once per request, so the address
 // is listed 8 times: 8 tries, more than the kept connections (4) and a
 // reset one.
-const nginxConf = `
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log {{dir}}/error.log warn;
-{{user}}
-events { worker_connections 1024; }
-http {
+var nginxConf = nginxtest.Conf(`
 	access_log off;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
 	upstream backends {
 		{{servers}}
 		keepalive 4;
@@ -169,58 +155,14 @@ http {
 			proxy_next_upstream error timeout;
 		}
 	}
-}
-`
+`)
 
 // startProxy runs nginx in front of upstream until t ends, and returns
 // its address and the path of its error log.
-func startProxy(t *testing.T, bin, upstream string) (addr, errorLog string) {
-	dir := t.TempDir()
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers would otherwise be nobody, who cannot write into t.TempDir()
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close() // nginx takes the port; another process might first, and then nginx fails to start
+func startProxy(t *testing.T, upstream string) (addr, errorLog string) {
 	servers := strings.Repeat("server "+upstream+" max_fails=0;\n\t\t", 8)
-	conf := strings.NewReplacer("{{dir}}", dir, "{{user}}", user, "{{port}}", port, "{{servers}}", servers).Replace(nginxConf)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-g", "daemon off;")
-	out := &lineSink{}
-	cmd.Stderr = out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		<-exited
-	})
-	addr = "127.0.0.1:" + port
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s%s", err, out, log)
-		case <-time.After(10 * time.Millisecond): // polling another process
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nginx does not accept connections after 10 s")
-		}
-	}
-	return addr, filepath.Join(dir, "error.log")
+	n := nginxtest.Start(t, nginxConf, nil, map[string]string{"{{servers}}": servers})
+	return n.Addr, n.ErrorLog
 }
 
 // readNginxErrors splits nginx's error log into the errors on an upstream

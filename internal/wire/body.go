@@ -12,6 +12,7 @@ const (
 	bodyLength  bodyKind = iota // Content-Length bytes
 	bodyChunked                 // the chunked coding, then trailers
 	bodyEOF                     // everything until the connection ends
+	bodyNone                    // no body (frame's answer only)
 )
 
 // body is a response body read from the connection's *bufio.Reader. It
@@ -33,14 +34,15 @@ func (b *body) init(br *bufio.Reader, kind bodyKind, length int64, resp *http.Re
 	b.br, b.kind, b.left, b.closing = br, kind, length, resp.Close
 	if kind == bodyChunked {
 		b.src.Reader = br
-		// net/http's limits, which its bufio.Reader sets: a chunk line
-		// shorter than 4096 bytes that fits the buffer with its CRLF,
-		// a trailer section that fits the buffer.
-		b.chunked = ChunkedReader{
-			src: &b.src, Trailer: &resp.Trailer,
-			lineLimit: min(maxChunkLine-1, br.Size()-2), trailerLimit: br.Size(),
-		}
+		b.chunked = bufferedChunkedReader(&b.src, &resp.Trailer, br.Size())
 	}
+}
+
+// bufferedChunkedReader is a ChunkedReader with net/http's limits for a
+// bufio.Reader of size bytes: a chunk line shorter than 4096 bytes that
+// fits the buffer with its CRLF, a trailer section that fits the buffer.
+func bufferedChunkedReader(src Source, trailer *http.Header, size int) ChunkedReader {
+	return ChunkedReader{src: src, Trailer: trailer, lineLimit: min(maxChunkLine-1, size-2), trailerLimit: size}
 }
 
 // Read reads the body; it returns io.EOF with the last bytes when it

@@ -35,6 +35,12 @@ type Source interface {
 	NextLine(limit int) ([]byte, error)
 }
 
+// A Source that has no more bytes for now, but may have later (the bytes
+// of a connection on an event loop: ResponseScan), says ErrNeedMore from
+// Read, Peek and NextLine, having consumed nothing; the ChunkedReader
+// then returns ErrNeedMore too, keeping its place, and the next Read
+// goes on from there.
+
 type chunkState uint8
 
 const (
@@ -49,8 +55,8 @@ const (
 // strictly: CRLF everywhere, hex sizes checked for overflow, extensions
 // syntax-checked and ignored, trailer fields merged into *Trailer. It
 // returns io.EOF after the trailer section, having consumed exactly the
-// message, so the source is ready for the next one. Errors are sticky.
-// It is not safe for concurrent use.
+// message, so the source is ready for the next one. Errors are sticky,
+// except ErrNeedMore. It is not safe for concurrent use.
 type ChunkedReader struct {
 	src    Source
 	state  chunkState
@@ -60,6 +66,7 @@ type ChunkedReader struct {
 	// lineLimit and trailerLimit, when set, lower maxChunkLine and
 	// maxTrailerBytes.
 	lineLimit, trailerLimit int
+	trailer                 []byte // the trailer section read so far
 	// Trailer is where trailer fields go, merged as net/http merges
 	// them (a field replaces one of the same name). It may be changed
 	// until the last chunk has been read.
@@ -113,6 +120,9 @@ func (cr *ChunkedReader) Read(p []byte) (int, error) {
 			if n > 0 {
 				return n, nil
 			}
+			if err == ErrNeedMore {
+				return 0, err
+			}
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
@@ -120,6 +130,9 @@ func (cr *ChunkedReader) Read(p []byte) (int, error) {
 		case chunkDataEnd:
 			crlf, err := cr.src.Peek(2)
 			if len(crlf) < 2 {
+				if err == ErrNeedMore {
+					return 0, err
+				}
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
@@ -131,7 +144,9 @@ func (cr *ChunkedReader) Read(p []byte) (int, error) {
 			cr.src.Discard(2)
 			cr.state = chunkSize
 		case chunkTrailer:
-			if err := cr.readTrailer(); err != nil {
+			if err := cr.readTrailer(); err == ErrNeedMore {
+				return 0, err
+			} else if err != nil {
 				return 0, cr.fail(err)
 			}
 			cr.state = chunkDone
@@ -157,6 +172,9 @@ func (cr *ChunkedReader) fail(err error) error {
 // line reads one CRLF-terminated line and returns it without the CRLF.
 func (cr *ChunkedReader) line(limit int) ([]byte, error) {
 	line, err := cr.src.NextLine(limit + 1)
+	if err == ErrNeedMore {
+		return nil, err
+	}
 	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
@@ -298,14 +316,19 @@ func hexDigit(c byte) (byte, bool) {
 // and a hop that merges them anyway would frame or route what follows
 // differently from us. Refusing is safer than ignoring. The collected lines are parsed by
 // net/textproto, as in net/http, so a handler sees the same fields and
-// the same errors; trailers do not frame anything.
+// the same errors; trailers do not frame anything. On ErrNeedMore the
+// lines read so far wait in cr.trailer for the next call.
 func (cr *ChunkedReader) readTrailer() error {
 	max := limit(cr.trailerLimit, maxTrailerBytes)
-	var block []byte
+	block := cr.trailer
 	for {
 		// Only the line ends are checked here (CRLF, no bare LF);
 		// textproto judges the rest, with net/http's words.
 		line, err := cr.src.NextLine(max)
+		if err == ErrNeedMore {
+			cr.trailer = block
+			return err
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -325,6 +348,7 @@ func (cr *ChunkedReader) readTrailer() error {
 			break
 		}
 	}
+	cr.trailer = nil
 	if len(block) == 2 {
 		return nil
 	}

@@ -28,12 +28,16 @@ import (
 // one per read; step is the size of each body Read (0: io.ReadAll); keep,
 // if not negative, is how many body bytes the client reads before it
 // closes the body, which must then leave the reader at the next response.
+// With the default buffer (size 0), a ResponseScan given the bytes whole
+// (or one at a time, with trickle) must read exactly what ReadResponse
+// reads.
 func FuzzReadResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), false, uint16(0), false, uint8(0), int16(-1))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: A\r\n\r\n5\r\nhello\r\n0\r\nA: b\r\n\r\n"), false, uint16(0), false, uint8(0), int16(-1))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), true, uint16(0), false, uint8(0), int16(-1))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;a=b\r\nabc\r\n2\r\nde\r\n0\r\nX-Long: 0123456789abcdef\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"), false, uint16(20), true, uint8(1), int16(2))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n\r\n"), false, uint16(1), false, uint8(3), int16(0))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX: 1\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nb\r\n0\r\n\r\n"), false, uint16(0), true, uint8(0), int16(-1))
 	f.Fuzz(func(t *testing.T, raw []byte, head bool, size uint16, trickle bool, step uint8, keep int16) {
 		method := "GET"
 		if head {
@@ -44,6 +48,20 @@ func FuzzReadResponse(f *testing.F) {
 			bufSize = 16 + int(size)%4081
 		}
 		compareReading(t, raw, method, bufSize, trickle, int(step), int(keep))
+		if size == 0 { // a ResponseScan has the limits of the default buffer
+			piece := 0
+			if trickle {
+				piece = 1
+			}
+			got, want := scanTranscript(raw, method, maxTranscript, piece, false), transcript(ReadResponse, raw, method, maxTranscript)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %q, ResponseScan %d bytes at a time:\nscan         %v\nReadResponse %v", method, raw, piece, got, want)
+			}
+			got, want = scanTranscript(raw, method, maxTranscript, piece, true), framingFields(want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %q, ResponseScan FramingOnly %d bytes at a time:\nscan         %v\nReadResponse %v", method, raw, piece, got, want)
+			}
+		}
 	})
 }
 

@@ -7,8 +7,10 @@ import (
 
 // Errors of HeadScan.Scan.
 var (
-	// ErrNeedMore says the bytes given end before the head does: call
-	// Scan again once more have arrived.
+	// ErrNeedMore says the bytes given end before the head does
+	// (HeadScan.Scan), or before a chunk line or the trailer section
+	// does (a ChunkedReader on a Source that says it): call again once
+	// more have arrived.
 	ErrNeedMore = errors.New("wire: message head incomplete")
 	// ErrBareLF is a line of the head ending in LF without CR (RFC 9112
 	// §2.2: a recipient MAY accept it; we do not, so that no one reads

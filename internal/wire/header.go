@@ -20,7 +20,7 @@ import (
 // look-alikes of two of them (Fields), so that the caller looks up only
 // the fields that are there.
 func ParseHeader(block string, vals []string) (http.Header, Fields, error) {
-	return parseFields(block, false, vals)
+	return parseFields(block, false, false, vals, nil)
 }
 
 // Fields is what ParseHeader saw besides the header: which of the fields
@@ -75,20 +75,26 @@ func known(key string) Known {
 // parseFields is ParseHeader; with unfold, an obs-fold is replaced by
 // SP as RFC 9112 §5.2 asks of a user agent, joining the lines as
 // net/http does: each line trimmed of SP and HTAB, joined by one SP,
-// leading whitespace dropped.
-func parseFields(block string, unfold bool, vals []string) (h http.Header, info Fields, err error) {
-	n := strings.Count(block, "\n") - 1
-	h = make(http.Header, n)
-	if len(vals) < n {
-		vals = make([]string, n) // one backing array for every first value
+// leading whitespace dropped. With framingOnly, only the fields that
+// frame a message (isFramingField) are stored; the others are checked
+// alike, and dropped. The fields go into h, which must be empty, or a
+// new map if h is nil; their first values into vals while it lasts.
+func parseFields(block string, unfold, framingOnly bool, vals []string, h http.Header) (_ http.Header, info Fields, err error) {
+	if h == nil {
+		n := strings.Count(block, "\n") - 1
+		h = make(http.Header, n)
+		if len(vals) < n {
+			vals = make([]string, n) // one backing array for every first value
+		}
 	}
 	var last []string // the values of the last field stored, for unfold
+	dropped := false  // the last field was dropped (framingOnly)
 	// keys are the keys stored so far, while few: a repeated field is
 	// found among them rather than by a second map lookup.
 	var keys [16]string
 	nkeys := 0
 	for first := true; ; first = false {
-		line, rest, _ := strings.Cut(block, "\r\n")
+		line, rest := cutLine(block)
 		block = rest
 		if line == "" {
 			return h, info, nil
@@ -98,8 +104,11 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, info 
 		}
 		if unfold && (line[0] == ' ' || line[0] == '\t') {
 			more := TrimOWS(line)
-			if last == nil || !ValidFieldValue(more) {
+			if last == nil && !dropped || !ValidFieldValue(more) {
 				return nil, info, malformed("header field (obs-fold)", line)
+			}
+			if dropped {
+				continue
 			}
 			v := &last[len(last)-1]
 			*v = strings.TrimLeft(*v+" "+more, " \t")
@@ -119,13 +128,17 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, info 
 				return nil, info, malformed("header field name", line) // obs-fold, control bytes, separators
 			}
 			info.SpaceInName = true
-			last = nil
+			last, dropped = nil, false
 			continue
 		}
 		bit := known(key)
 		if bit == 0 && (len(key) == len("Content-Length") || len(key) == len("Transfer-Encoding")) && strings.IndexByte(key, '_') >= 0 {
 			k := strings.ReplaceAll(key, "_", "-")
 			info.Lookalike = info.Lookalike || EqualFoldASCII(k, "Content-Length") || EqualFoldASCII(k, "Transfer-Encoding")
+		}
+		if dropped = framingOnly && !isFramingField(key); dropped {
+			last = nil
+			continue
 		}
 		var vv []string
 		switch {
@@ -151,12 +164,43 @@ func parseFields(block string, unfold bool, vals []string) (h http.Header, info 
 		if vv != nil {
 			last = append(vv, value)
 		} else {
+			if len(vals) == 0 { // one backing array for the first values still to come
+				vals = make([]string, strings.Count(block, "\n"))
+			}
 			vals[0] = value
 			last = vals[:1:1]
 			vals = vals[1:]
 		}
 		h[key] = last
 	}
+}
+
+// cutLine returns the line at the start of block without its CRLF, and
+// what follows it: strings.Cut(block, "\r\n"), in one IndexByte for the
+// lines HeadScan lets through, which all end in CRLF.
+func cutLine(block string) (line, rest string) {
+	if i := strings.IndexByte(block, '\n'); i > 0 && block[i-1] == '\r' {
+		return block[:i-1], block[i+1:]
+	}
+	line, rest, _ = strings.Cut(block, "\r\n")
+	return line, rest
+}
+
+// isFramingField reports whether name is one of the fields that frame
+// a response (frame reads them): Content-Length, Transfer-Encoding,
+// Connection and Trailer, in any case.
+func isFramingField(name string) bool {
+	switch len(name) {
+	case len("Content-Length"):
+		return EqualFoldASCII(name, "Content-Length")
+	case len("Transfer-Encoding"):
+		return EqualFoldASCII(name, "Transfer-Encoding")
+	case len("Connection"):
+		return EqualFoldASCII(name, "Connection")
+	case len("Trailer"):
+		return EqualFoldASCII(name, "Trailer")
+	}
+	return false
 }
 
 // canonicalKey returns the canonical form of a field name

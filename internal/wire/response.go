@@ -52,30 +52,46 @@ func ReadResponseLimit(br *bufio.Reader, req *http.Request, maxHeaderBytes int) 
 	m := new(message)
 	resp := &m.resp
 	resp.Request = req
-	line, fields, _ := strings.Cut(block, "\r\n")
-	if err := parseStatusLine(line, resp); err != nil {
-		return nil, err
+	method := "GET"
+	if req != nil && req.Method != "" {
+		method = req.Method
 	}
-	h, info, err := parseFields(fields, true, nil)
+	kind, length, err := parseHead(block, method, false, resp, &m.body.te, nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	resp.Body = http.NoBody
+	if kind != bodyNone {
+		m.body.init(br, kind, length, resp)
+		resp.Body = &m.body
+	}
+	return resp, nil
+}
+
+// parseHead parses a response head (the status line and header section,
+// through the empty line) into resp and decides how its body is
+// delimited (frame). te backs resp.TransferEncoding, and vals the first
+// values of the fields; framingOnly keeps only the framing fields, and h
+// is the map to fill, if not nil (parseFields). It leaves resp.Body
+// alone.
+func parseHead(block, method string, framingOnly bool, resp *http.Response, te *[1]string, vals []string, h http.Header) (bodyKind, int64, error) {
+	line, fields := cutLine(block)
+	if err := parseStatusLine(line, resp); err != nil {
+		return 0, 0, err
+	}
+	h, info, err := parseFields(fields, true, framingOnly, vals, h)
+	if err != nil {
+		return 0, 0, err
 	}
 	if info.SpaceInName {
 		// RFC 9112 §5.1: no whitespace between name and colon; net/http
 		// keeps such a field under its uncanonicalized name, where a
 		// recipient that strips the space would find Content-Length.
-		return nil, malformed("header field name", "whitespace before colon")
+		return 0, 0, malformed("header field name", "whitespace before colon")
 	}
 	resp.Header = h
 	FixPragma(resp.Header)
-	method := "GET"
-	if req != nil && req.Method != "" {
-		method = req.Method
-	}
-	if err := m.frame(method, br); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return frame(resp, method, te)
 }
 
 // message is a response and its body in one allocation.
@@ -113,27 +129,27 @@ func parseStatusLine(line string, resp *http.Response) error {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // frame decides how the body is delimited (RFC 9112 §6.3) and fills
-// ContentLength, TransferEncoding, Close, Trailer and Body the way
-// net/http's readTransfer does, refusing what RFC 9112 calls faulty
-// framing.
-func (m *message) frame(method string, br *bufio.Reader) error {
-	resp := &m.resp
+// ContentLength, TransferEncoding (backed by te), Close and Trailer the
+// way net/http's readTransfer does, refusing what RFC 9112 calls faulty
+// framing. It returns the body's kind, bodyNone for none, and for
+// bodyLength its length.
+func frame(resp *http.Response, method string, te *[1]string) (bodyKind, int64, error) {
 	h := resp.Header
 	resp.Close = ShouldClose(resp.ProtoMajor, resp.ProtoMinor, h, true)
 
-	te, chunked := h["Transfer-Encoding"]
+	tes, chunked := h["Transfer-Encoding"]
 	if chunked {
 		delete(h, "Transfer-Encoding")
 		if resp.ProtoMinor == 0 {
 			// RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the
 			// framing is faulty (net/http ignores the field).
-			return malformed("Transfer-Encoding in an HTTP/1.0 response", strings.Join(te, ", "))
+			return 0, 0, malformed("Transfer-Encoding in an HTTP/1.0 response", strings.Join(tes, ", "))
 		}
-		if len(te) != 1 || !EqualFoldASCII(te[0], "chunked") {
-			return malformed("Transfer-Encoding", strings.Join(te, ", "))
+		if len(tes) != 1 || !EqualFoldASCII(tes[0], "chunked") {
+			return 0, 0, malformed("Transfer-Encoding", strings.Join(tes, ", "))
 		}
-		m.body.te[0] = "chunked"
-		resp.TransferEncoding = m.body.te[:]
+		te[0] = "chunked"
+		resp.TransferEncoding = te[:]
 	}
 
 	length := int64(-1)
@@ -144,7 +160,7 @@ func (m *message) frame(method string, br *bufio.Reader) error {
 		first := TrimOWS(cl[0])
 		for _, v := range cl[1:] {
 			if TrimOWS(v) != first { // RFC 9110 §8.6: differing values
-				return malformed("Content-Length", strings.Join(cl, ", "))
+				return 0, 0, malformed("Content-Length", strings.Join(cl, ", "))
 			}
 		}
 		if len(cl) > 1 {
@@ -153,7 +169,7 @@ func (m *message) frame(method string, br *bufio.Reader) error {
 		}
 		var ok bool
 		if length, ok = ParseContentLength(first); !ok {
-			return malformed("Content-Length", first)
+			return 0, 0, malformed("Content-Length", first)
 		}
 		if chunked {
 			// RFC 9112 §6.1: chunked wins, and the connection must not
@@ -166,7 +182,7 @@ func (m *message) frame(method string, br *bufio.Reader) error {
 	if chunked {
 		t, err := DeclaredTrailer(h)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		resp.Trailer = t
 	}
@@ -179,25 +195,20 @@ func (m *message) frame(method string, br *bufio.Reader) error {
 		if method == "HEAD" {
 			resp.ContentLength = length // what a GET would have got, or -1
 		}
-		resp.Body = http.NoBody
-		return nil
+		return bodyNone, 0, nil
 	case chunked:
 		delete(h, "Content-Length")
 		resp.ContentLength = -1
-		m.body.init(br, bodyChunked, 0, resp)
+		return bodyChunked, 0, nil
 	case length == 0:
 		resp.ContentLength = 0
-		resp.Body = http.NoBody
-		return nil
+		return bodyNone, 0, nil
 	case length > 0:
 		resp.ContentLength = length
-		m.body.init(br, bodyLength, length, resp)
-	default:
-		delete(h, "Content-Length")
-		resp.ContentLength = -1
-		resp.Close = true // the body ends when the connection does
-		m.body.init(br, bodyEOF, 0, resp)
+		return bodyLength, length, nil
 	}
-	resp.Body = &m.body
-	return nil
+	delete(h, "Content-Length")
+	resp.ContentLength = -1
+	resp.Close = true // the body ends when the connection does
+	return bodyEOF, 0, nil
 }

@@ -3,8 +3,10 @@
 // (ChunkedReader, ChunkedWriter), of finding where a message head ends
 // (HeadScan, for request and response heads alike), of header field
 // parsing and validation (ParseHeader, IsToken, ValidFieldValue,
-// ParseContentLength, ShouldClose, ...), and of reading responses
-// (ReadResponse).
+// ParseContentLength, ShouldClose, ...), and of reading responses: from
+// a bufio.Reader (ReadResponse), or from bytes as they arrive on an event
+// loop (ResponseScan, cmd/client's load generator), the two reading any
+// input alike.
 //
 // Parsing is strict where leniency lets two implementations read one
 // message two ways (bare LF, whitespace before a colon, Content-Length
