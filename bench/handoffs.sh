@@ -31,18 +31,7 @@ need_tools "Debian/Ubuntu: apt-get update && apt-get install -y wrk curl util-li
 bench_lock
 work_dir handoffs
 go -C "$ROOT" build -o "$WORK/ringnet" ./cmd/server
-cat >"$WORK/pipeline.lua" <<'LUA'
-init = function(args)
-	local r = {}
-	for i = 1, 16 do
-		r[i] = wrk.format()
-	end
-	req = table.concat(r)
-end
-request = function()
-	return req
-end
-LUA
+pipeline_lua "$WORK/pipeline.lua"
 
 metric() { curl -fsS "http://127.0.0.1:$2/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
