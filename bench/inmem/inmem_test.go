@@ -65,9 +65,9 @@ var servers = []struct {
 		c := newConn(rounds)
 		s := &ringhttp.Server{Handler: plaintext}
 		go s.Serve(&oneListener{c: c})
-		<-c.closed
+		<-c.Closed()
 		s.Close()
-		return c.output()
+		return c.Output()
 	}},
 	{"fasthttp", func(tb testing.TB, rounds int) (int64, []byte) {
 		c := newConn(rounds)
@@ -79,15 +79,15 @@ var servers = []struct {
 			tb.Fatal(err)
 		}
 		c.Close()
-		return c.output()
+		return c.Output()
 	}},
 	{"net-http", func(tb testing.TB, rounds int) (int64, []byte) {
 		c := newConn(rounds)
 		s := &http.Server{Handler: plaintext, ErrorLog: log.New(io.Discard, "", 0)}
 		go s.Serve(&oneListener{c: c})
-		<-c.closed
+		<-c.Closed()
 		s.Close()
-		return c.output()
+		return c.Output()
 	}},
 }
 
@@ -143,29 +143,22 @@ func checkResponses(tb testing.TB, sent int64, head []byte, n int) {
 	}
 }
 
-// conn is an in-memory net.Conn: Read returns batch, rounds times, then
-// EOF; Write counts what the server sends.
+// conn is an in-memory net.Conn over a memloop.Conn, which counts what
+// the server sends: Read returns batch, rounds times, then EOF.
 type conn struct {
-	rounds int
-	left   []byte // of the current round
-	mu     sync.Mutex
-	sent   int64
-	head   []byte
-	closed chan struct{}
-	once   sync.Once
+	*memloop.Conn
+	left []byte // of the current round
 }
 
-func newConn(rounds int) *conn {
-	return &conn{rounds: rounds, head: make([]byte, 0, 4096), closed: make(chan struct{})}
-}
+func newConn(rounds int) *conn { return &conn{Conn: memloop.NewConn(batch, rounds, 4096)} }
 
 func (c *conn) Read(p []byte) (int, error) {
 	if len(c.left) == 0 {
-		if c.rounds == 0 {
+		if c.Rounds == 0 {
 			return 0, io.EOF
 		}
-		c.rounds--
-		c.left = batch
+		c.Rounds--
+		c.left = c.In
 	}
 	n := copy(p, c.left)
 	c.left = c.left[n:]
@@ -173,23 +166,12 @@ func (c *conn) Read(p []byte) (int, error) {
 }
 
 func (c *conn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	c.sent += int64(len(p))
-	if n := min(len(p), cap(c.head)-len(c.head)); n > 0 {
-		c.head = append(c.head, p[:n]...)
-	}
-	c.mu.Unlock()
+	c.Sent(p)
 	return len(p), nil
 }
 
-func (c *conn) output() (int64, []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sent, c.head
-}
-
 func (c *conn) Close() error {
-	c.once.Do(func() { close(c.closed) })
+	c.Conn.Close()
 	return nil
 }
 
@@ -211,7 +193,7 @@ func (l *oneListener) Accept() (net.Conn, error) {
 	if first {
 		return l.c, nil
 	}
-	<-l.c.closed
+	<-l.c.Closed()
 	return nil, net.ErrClosed
 }
 
